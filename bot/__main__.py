@@ -1,0 +1,86 @@
+"""`python -m bot COMMAND`: the one entry point for the server and the admin tools.
+
+The environment is read here, once, and passed down; commands that need no platform
+(`ask`, `chat`, `faq check`, `eval`) need no secrets.
+"""
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _knowledge(faq_dir: Path):  # noqa: ANN202 - imported lazily to keep `--help` instant
+    from bot import faq, i18n  # noqa: PLC0415
+    from bot.core.knowledge import build_knowledge  # noqa: PLC0415
+
+    return build_knowledge(faq.load_or_raise(faq_dir), i18n.load(ROOT / "locales"))
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m bot", description=__doc__)
+    parser.add_argument("--faq", type=Path, default=ROOT / "faq", help="FAQ folder")
+    sub = parser.add_subparsers(dest="command", required=True)
+    ask = sub.add_parser("ask", help="decide one message, or one per stdin line")
+    ask.add_argument("--lang", choices=["ja", "en", "auto"], default="auto")
+    ask.add_argument("--json", action="store_true", help="one JSON object per message")
+    ask.add_argument("text", nargs="?", help="the message; without it, read stdin")
+    sub.add_parser("chat", help="talk to the bot in this terminal")
+    faq = sub.add_parser("faq", help="FAQ tools")
+    faq_sub = faq.add_subparsers(dest="faq_command", required=True)
+    check = faq_sub.add_parser("check", help="validate the FAQ files")
+    check.add_argument("dir", nargs="?", type=Path, default=None)
+    ev = sub.add_parser("eval", help="accuracy on a labelled TSV")
+    ev.add_argument("file", type=Path)
+    sub.add_parser("serve", help="run the webhook server (config from the environment)")
+    forget = sub.add_parser("forget", help="erase everything stored about one LINE user")
+    forget.add_argument("user_id")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command; returns the process exit code."""
+    args = _parser().parse_args(argv)
+    if args.command == "faq":
+        from bot import faq  # noqa: PLC0415
+
+        return faq.check(args.dir or args.faq, sys.stdout)
+    if args.command in ("ask", "chat", "eval"):
+        from bot.faq import FaqError  # noqa: PLC0415
+
+        try:
+            knowledge = _knowledge(args.faq)
+        except FaqError as err:
+            print(f"{err}\nThe FAQ has errors; run `python -m bot faq check`.", file=sys.stderr)
+            return 1
+        return _offline(args, knowledge)
+    from bot.cli.server import run_server_command  # noqa: PLC0415
+
+    return run_server_command(args)
+
+
+def _offline(args: argparse.Namespace, knowledge) -> int:  # noqa: ANN001 - see _knowledge
+    from bot.cli import ask  # noqa: PLC0415
+    from bot.evaluation import read_cases, report, run, summarize  # noqa: PLC0415
+
+    if args.command == "ask":
+        lang = None if args.lang == "auto" else args.lang
+        lines = [args.text] if args.text is not None else sys.stdin
+        ask.ask(lines, knowledge, sys.stdout, lang=lang, json_output=args.json)
+        return 0
+    if args.command == "chat":
+        ask.chat(sys.stdin, knowledge, sys.stdout, prompt=sys.stdin.isatty())
+        return 0
+    try:
+        outcomes = run(read_cases(args.file), knowledge)
+    except (OSError, ValueError) as err:
+        print(err, file=sys.stderr)
+        return 2
+    print(report(outcomes))
+    return 0 if summarize(outcomes).meets_targets() else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

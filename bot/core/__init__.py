@@ -1,0 +1,146 @@
+"""The conversation core: one patient message in, one decision out.
+
+Pure and synchronous: it takes text, the conversation state, a clock and the knowledge, and
+returns a `Decision`. It imports no I/O library, so every rule here is tested as a table.
+Order matters: safety first (an emergency is never answered with an FAQ, whoever owns the
+conversation), then what the patient explicitly asks for, then matching.
+"""
+
+from dataclasses import replace
+from datetime import datetime
+
+from bot.core import safety, texts
+from bot.core.decision import Choice, Decision, Kind, Owner, State
+from bot.core.knowledge import OUT_OF_SCOPE, Knowledge
+from bot.lang import DEFAULT_LANG, Lang
+from bot.nlu.language import detect
+from bot.nlu.matcher import Ranking
+
+__all__ = ["Choice", "Decision", "Kind", "Owner", "State", "choose", "decide"]
+
+UNANSWERED_LIMIT = 2  # consecutive misses after which staff are brought in
+_MIN_JA_CHARS, _MIN_EN_LETTERS = 2, 4  # shorter messages ("ok", "PRP") keep the language
+
+
+def _language(text: str, state: State) -> Lang:
+    """The patient's language: it sticks, and switches when they clearly write in the other."""
+    found = detect(text)
+    if found is None:
+        return state.lang or DEFAULT_LANG
+    if state.lang is not None and found != state.lang:
+        letters = sum(ch.isascii() and ch.isalpha() for ch in text)
+        japanese = len(text) - sum(ch.isascii() for ch in text)
+        if (found == "en" and letters < _MIN_EN_LETTERS) or (
+            found == "ja" and japanese < _MIN_JA_CHARS
+        ):
+            return state.lang
+    return found
+
+
+def _scored(ranking: Ranking, knowledge: Knowledge) -> list[tuple[str, float]]:
+    """Scores lowered by the share of words the FAQ has never seen ("botox")."""
+    share = ranking.unknown_words / ranking.content_words if ranking.content_words else 0.0
+    factor = 1.0 - knowledge.thresholds.unknown_penalty * share
+    return [(topic, round(score * factor, 4)) for topic, score in ranking.scores]
+
+
+def decide(text: str, state: State, now: datetime, knowledge: Knowledge) -> Decision:
+    """What to do with one message `text` from a patient in conversation `state` at `now`."""
+    del now  # the core keeps no time-based rules yet; hand-off deadlines live in `handoff`
+    lang = _language(text, state)
+    _ = texts.texts_for(knowledge.catalogs, lang)
+    state = replace(state, lang=lang)
+    if safety.is_emergency(text):
+        return Decision(
+            Kind.EMERGENCY, "emergency", lang, texts.emergency(_), (),
+            needs_staff=True, urgent=True, reason="emergency", state=replace(state, misses=0),
+        )  # fmt: skip
+    if state.owner is not Owner.BOT:
+        return Decision(Kind.RELAY, "relay", lang, "", needs_staff=True, state=state)
+    requested = safety.language_request(text)
+    if requested is not None:
+        _ = texts.texts_for(knowledge.catalogs, requested)
+        return Decision(
+            Kind.LANGUAGE, "language", requested, texts.language_switched(_),
+            texts.menu(knowledge.faq, requested, _), state=replace(state, lang=requested),
+        )  # fmt: skip
+    if safety.asks_for_person(text):
+        reason = "unanswered" if state.misses >= UNANSWERED_LIMIT else "asked"
+        return Decision(
+            Kind.HANDOFF, "handoff", lang, texts.handoff(_), (), needs_staff=True,
+            reason=reason, state=replace(state, misses=0),
+        )  # fmt: skip
+    if safety.is_greeting(text):
+        return _small_talk(Kind.GREETING, texts.greeting(_), lang, state, knowledge)
+    if safety.is_thanks(text):
+        return _small_talk(Kind.THANKS, texts.thanks(_), lang, state, knowledge)
+    return _matched(text, lang, state, knowledge)
+
+
+def _small_talk(kind: Kind, text: str, lang: Lang, state: State, k: Knowledge) -> Decision:
+    _ = texts.texts_for(k.catalogs, lang)
+    choices = texts.menu(k.faq, lang, _, staff=False) if kind is Kind.GREETING else ()
+    return Decision(kind, kind.value, lang, text, choices, state=replace(state, misses=0))
+
+
+def _matched(text: str, lang: Lang, state: State, k: Knowledge) -> Decision:
+    scored = _scored(k.index.rank(text), k)
+    candidates = tuple((t, s) for t, s in scored if t != OUT_OF_SCOPE)
+    th = k.thresholds
+    best, best_score = scored[0] if scored else (OUT_OF_SCOPE, 0.0)
+    if best == OUT_OF_SCOPE or best_score < th.floor:
+        return _fallback(lang, state, k, candidates)
+    runner_up = candidates[1] if len(candidates) > 1 else None
+    close = runner_up is not None and runner_up[1] >= max(best_score - th.margin, th.floor)
+    if close or best_score < th.answer:
+        options = [best] + ([runner_up[0]] if close and runner_up else [])
+        return _clarify(options, lang, state, k, candidates)
+    return choose(best, lang, state, k, candidates)
+
+
+def choose(
+    topic_id: str,
+    lang: Lang,
+    state: State,
+    k: Knowledge,
+    candidates: tuple[tuple[str, float], ...] = (),
+) -> Decision:
+    """The answer for one topic, as when the patient taps it in a menu."""
+    _ = texts.texts_for(k.catalogs, lang)
+    topic = k.faq.topics[topic_id]
+    choices = texts.topic_choices(k.faq, topic.follow_ups, lang)
+    if topic.offer_staff:
+        choices.insert(0, texts.staff_choice(_))
+    choices.append(texts.menu_choice(_))
+    return Decision(
+        Kind.ANSWER, topic.id, lang, topic.entry(lang).answer, texts.limited(choices),
+        candidates=candidates, state=replace(state, misses=0),
+    )  # fmt: skip
+
+
+def _clarify(
+    options: list[str], lang: Lang, state: State, k: Knowledge, candidates: tuple[tuple[str, float], ...]
+) -> Decision:
+    _ = texts.texts_for(k.catalogs, lang)
+    choices = [*texts.topic_choices(k.faq, options, lang), texts.menu_choice(_), texts.staff_choice(_)]
+    return Decision(
+        Kind.CLARIFY, options[0], lang, texts.clarify(_), texts.limited(choices),
+        candidates=candidates, state=replace(state, misses=0),
+    )  # fmt: skip
+
+
+def _fallback(
+    lang: Lang, state: State, k: Knowledge, candidates: tuple[tuple[str, float], ...]
+) -> Decision:
+    _ = texts.texts_for(k.catalogs, lang)
+    misses = state.misses + 1
+    if misses >= UNANSWERED_LIMIT:
+        return Decision(
+            Kind.FALLBACK, "fallback", lang, texts.fallback_twice(_), texts.menu(k.faq, lang, _),
+            needs_staff=True, reason="unanswered", candidates=candidates,
+            state=replace(state, misses=0),
+        )  # fmt: skip
+    return Decision(
+        Kind.FALLBACK, "fallback", lang, texts.fallback(_), texts.menu(k.faq, lang, _),
+        candidates=candidates, state=replace(state, misses=misses),
+    )  # fmt: skip

@@ -1,0 +1,72 @@
+"""Everything the core consults, built once per FAQ version: topics, search index, texts.
+
+Building the index costs milliseconds per topic and loading the kana dictionary ~0.4 s, so a
+`Knowledge` is made at start-up (and again when the FAQ changes) and then only read.
+"""
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from bot.faq import Faq
+from bot.i18n import Catalogs
+from bot.lang import LANGS
+from bot.nlu.features import Reader
+from bot.nlu.matcher import Index, build
+from bot.nlu.reading import KanaReader
+
+OUT_OF_SCOPE = "out_of_scope"
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """Score limits for the decision, calibrated with `python -m bot eval` (docs/matching.md)."""
+
+    answer: float = 0.42  # a best score under this is never answered outright
+    floor: float = 0.30  # under this nothing is close: fallback
+    margin: float = 0.06  # a runner-up within this of the best makes the answer ambiguous
+    unknown_penalty: float = 0.6  # share of the score lost when every content word is unknown
+
+
+@dataclass(frozen=True)
+class Knowledge:
+    """The FAQ, its search index and the UI catalogs, as one immutable value."""
+
+    faq: Faq
+    index: Index
+    catalogs: Catalogs
+    thresholds: Thresholds = field(default_factory=Thresholds)
+
+
+def _examples(faq: Faq) -> Iterator[tuple[str, str]]:
+    for topic in faq.topics.values():
+        for lang in LANGS:
+            for question in topic.entry(lang).questions:
+                yield topic.id, question
+    for lang in LANGS:
+        for question in faq.out_of_scope.get(lang, ()):
+            yield OUT_OF_SCOPE, question
+
+
+def _vocabulary_texts(faq: Faq) -> Iterator[str]:
+    for topic in faq.topics.values():
+        for lang in LANGS:
+            entry = topic.entry(lang)
+            yield entry.label
+            yield entry.answer
+            yield from entry.questions
+
+
+def build_knowledge(
+    faq: Faq,
+    catalogs: Catalogs,
+    reader: Reader | None = None,
+    thresholds: Thresholds | None = None,
+) -> Knowledge:
+    """Index `faq` for matching; `reader` defaults to the pykakasi kana reader."""
+    index = build(
+        _examples(faq),
+        reader or KanaReader(),
+        _vocabulary_texts(faq),
+        negative=frozenset({OUT_OF_SCOPE}),
+    )
+    return Knowledge(faq, index, catalogs, thresholds or Thresholds())

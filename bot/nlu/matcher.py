@@ -1,0 +1,120 @@
+"""Rank FAQ topics by how close a message is to their example questions.
+
+TF-IDF weighted cosine over the character features of `features`, scored per example and
+kept as the best example per topic (nearest neighbour): a topic is as close as its closest
+way of asking. An inverted index keeps a query to the examples that share a feature with it,
+so the cost grows with the overlap, not with the size of the FAQ.
+"""
+
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from bot.nlu.features import Reader, Weights, extract
+from bot.nlu.vocabulary import Vocabulary
+
+
+@dataclass(frozen=True)
+class Ranking:
+    """Topics ranked best first, with what the message held that the FAQ does not know."""
+
+    scores: tuple[tuple[str, float], ...]
+    unknown_words: int
+    content_words: int
+
+    @property
+    def best(self) -> tuple[str, float] | None:
+        return self.scores[0] if self.scores else None
+
+
+class Index:
+    """An immutable search index over (topic id, example question) pairs."""
+
+    def __init__(
+        self,
+        examples: Sequence[tuple[str, str]],
+        reader: Reader,
+        vocabulary: Vocabulary,
+        weights: Weights = Weights(),
+        negative: frozenset[str] = frozenset(),
+    ) -> None:
+        self._reader = reader
+        self._weights = weights
+        self._vocabulary = vocabulary
+        self._topics = [topic for topic, _ in examples]
+        bags = [extract(text, reader, weights) for _, text in examples]
+        # A negative example ("ボトックスの料金") votes only with what sets it apart from the
+        # FAQ (ボトックス), never with what it shares with a real topic (料金).
+        positive = {key for topic, bag in zip(self._topics, bags, strict=True)
+                    if topic not in negative for key in bag}  # fmt: skip
+        bags = [
+            {k: v for k, v in bag.items() if k not in positive} if topic in negative else bag
+            for topic, bag in zip(self._topics, bags, strict=True)
+        ]
+        df: dict[str, int] = {}
+        for bag in bags:
+            for key in bag:
+                df[key] = df.get(key, 0) + 1
+        n = len(bags)
+        self._idf = {key: math.log((n + 1) / (count + 1)) + 1.0 for key, count in df.items()}
+        self._unseen_idf = math.log(n + 1) + 1.0
+        self._postings: dict[str, list[tuple[int, float]]] = {}
+        sums: dict[str, dict[str, float]] = {}
+        for i, bag in enumerate(bags):
+            vec = {key: tf * self._idf[key] for key, tf in bag.items()}
+            norm = math.sqrt(sum(v * v for v in vec.values())) or 1.0
+            total = sums.setdefault(self._topics[i], {})
+            for key, value in vec.items():
+                self._postings.setdefault(key, []).append((i, value / norm))
+                total[key] = total.get(key, 0.0) + value / norm
+        # Each topic's centroid: what its ways of asking have in common.
+        self._centroids: dict[str, list[tuple[str, float]]] = {}
+        for topic, total in sums.items():
+            norm = math.sqrt(sum(v * v for v in total.values())) or 1.0
+            for key, value in total.items():
+                self._centroids.setdefault(key, []).append((topic, value / norm))
+
+    def rank(self, text: str, limit: int = 5) -> Ranking:
+        """The `limit` closest topics to `text`, with cosine scores in [0, 1]."""
+        bag = extract(text, self._reader, self._weights)
+        unknown, content = self._vocabulary.unknown(text)
+        query = {key: tf * self._idf.get(key, self._unseen_idf) for key, tf in bag.items()}
+        norm = math.sqrt(sum(v * v for v in query.values()))
+        if not norm:
+            return Ranking((), unknown, content)
+        dots: dict[int, float] = {}
+        for key, qv in query.items():
+            for i, ev in self._postings.get(key, ()):
+                dots[i] = dots.get(i, 0.0) + qv * ev
+        # Nearest example per topic, plus a little for a second close example of the same
+        # topic: two ways of asking that both fit are better evidence than one.
+        top: dict[str, list[float]] = {}
+        for i, dot in dots.items():
+            pair = top.setdefault(self._topics[i], [0.0, 0.0])
+            score = dot / norm
+            if score > pair[0]:
+                pair[0], pair[1] = score, pair[0]
+            elif score > pair[1]:
+                pair[1] = score
+        central: dict[str, float] = {}
+        for key, qv in query.items():
+            for topic, cv in self._centroids.get(key, ()):
+                central[topic] = central.get(topic, 0.0) + qv * cv / norm
+        mix = self._weights.centroid
+        best = {
+            t: (1 - mix) * (a + self._weights.second * b) + mix * central.get(t, 0.0)
+            for t, (a, b) in top.items()
+        }
+        ranked = sorted(best.items(), key=lambda item: item[1], reverse=True)[:limit]
+        return Ranking(tuple(ranked), unknown, content)
+
+
+def build(
+    examples: Iterable[tuple[str, str]],
+    reader: Reader,
+    vocabulary_texts: Iterable[str],
+    weights: Weights = Weights(),
+    negative: frozenset[str] = frozenset(),
+) -> Index:
+    """An index over the examples; the vocabulary comes from all FAQ text, answers included."""
+    return Index(list(examples), reader, Vocabulary(vocabulary_texts), weights, negative)
