@@ -44,7 +44,7 @@ def _scored(ranking: Ranking, knowledge: Knowledge) -> list[tuple[str, float]]:
     return [(topic, round(score * factor, 4)) for topic, score in ranking.scores]
 
 
-def decide(text: str, state: State, now: datetime, knowledge: Knowledge) -> Decision:
+def decide(text: str, state: State, now: datetime, knowledge: Knowledge) -> Decision:  # noqa: PLR0911 - one return per rule, in priority order
     """What to do with one message `text` from a patient in conversation `state` at `now`."""
     del now  # the core keeps no time-based rules yet; hand-off deadlines live in `handoff`
     lang = _language(text, state)
@@ -92,7 +92,8 @@ def _matched(text: str, lang: Lang, state: State, k: Knowledge) -> Decision:
         return _fallback(lang, state, k, candidates)
     runner_up = candidates[1] if len(candidates) > 1 else None
     close = runner_up is not None and runner_up[1] >= max(best_score - th.margin, th.floor)
-    if close or best_score < th.answer:
+    lead = best_score - (runner_up[1] if runner_up else 0.0)
+    if close or (best_score < th.answer and lead < th.lead):
         options = [best] + ([runner_up[0]] if close and runner_up else [])
         return _clarify(options, lang, state, k, candidates)
     return choose(best, lang, state, k, candidates)
@@ -119,10 +120,18 @@ def choose(
 
 
 def _clarify(
-    options: list[str], lang: Lang, state: State, k: Knowledge, candidates: tuple[tuple[str, float], ...]
+    options: list[str],
+    lang: Lang,
+    state: State,
+    k: Knowledge,
+    candidates: tuple[tuple[str, float], ...],
 ) -> Decision:
     _ = texts.texts_for(k.catalogs, lang)
-    choices = [*texts.topic_choices(k.faq, options, lang), texts.menu_choice(_), texts.staff_choice(_)]
+    choices = [
+        *texts.topic_choices(k.faq, options, lang),
+        texts.menu_choice(_),
+        texts.staff_choice(_),
+    ]
     return Decision(
         Kind.CLARIFY, options[0], lang, texts.clarify(_), texts.limited(choices),
         candidates=candidates, state=replace(state, misses=0),

@@ -24,7 +24,8 @@ class Thresholds:
     answer: float = 0.42  # a best score under this is never answered outright
     floor: float = 0.30  # under this nothing is close: fallback
     margin: float = 0.06  # a runner-up within this of the best makes the answer ambiguous
-    unknown_penalty: float = 0.6  # share of the score lost when every content word is unknown
+    lead: float = 0.15  # a best this far ahead of the runner-up is answered even if under `answer`
+    unknown_penalty: float = 1.0  # share of the score lost when every content word is unknown
 
 
 @dataclass(frozen=True)

@@ -81,10 +81,12 @@ _HANDOFF_EN = [
     r"^(agent|human|operator|staff|representative)[.!?]*$",
 ]
 _LANG_JA = re.compile(r"(日本語|にほんご)(で|に)|japanese")
-_LANG_EN = re.compile(r"(英語|えいご)(で|に)|\b(in|speak|use|switch to) english\b|^english( please)?$")
+_LANG_EN = re.compile(
+    r"(英語|えいご)(で|に)|\b(in|speak|use|switch to) english\b|^english( please)?$"
+)
 
 _GREETINGS = r"(こんにちは|こんにちわ|こんばんは|こんばんわ|おはよう(ございます)?|はじめまして|初めまして|よろしく(お願い|おねがい)(します|いたします)?|もしもし|hello|hi|hey|hiya|good (morning|afternoon|evening)|nice to meet you)"
-_THANKS = r"(ありがとう(ございます|ございました)?|有難う(ございます)?|どうも|助かりました|たすかりました|了解(です|しました)?|りょうかい(です|しました)?|わかりました|分かりました|さようなら|またね|失礼します|thank(s| you)( so much| very much)?|thx|ty|bye|goodbye|got it|ok(ay)?|great|perfect|cheers)"
+_THANKS = r"(ありがとう(ございます|ございました)?|有難う(ございます)?|どうも|助かりました|たすかりました|了解(です|しました)?|りょうかい(です|しました)?|わかりました|分かりました|さようなら|またね|失礼します|thank(s| you)( so much| very much| a lot)?|thx|ty|bye|goodbye|got it|ok(ay)?|great|perfect|cheers)"
 _LEFTOVER = re.compile(r"[\s\W_ー〜!！?？。、,.♪w笑です]+")
 
 

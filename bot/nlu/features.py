@@ -12,6 +12,7 @@ Polite endings and filler ("教えていただけますか") are cut first: they
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from itertools import pairwise
 
 from bot.nlu.normalize import is_japanese, is_kanji, normalize
 
@@ -21,12 +22,47 @@ Reader = Callable[[str], str]
 # Endings and filler that appear in questions of every topic (normalized: hiragana, no ー).
 _JA_FILLER = sorted(
     {
-        "いただけますでしょうか", "いただけますか", "いただきたいです", "いただけませんか",
-        "おしえてください", "教えてください", "おしえて", "教えて", "知りたいです", "しりたいです",
-        "知りたい", "しりたい", "でしょうか", "ですか", "ますか", "ください", "ですが", "のですが",
-        "んですが", "なのですが", "なんですが", "なんですか", "なのですか", "について", "に関して", "にかんして", "すみません",
-        "あの", "えっと", "ちなみに", "ところで", "です", "ます", "でしょう", "かな", "よね",
-        "ってなに", "ってなん", "って何", "とは", "こんにちは",
+        "いただけますでしょうか",
+        "いただけますか",
+        "いただきたいです",
+        "いただけませんか",
+        "おしえてください",
+        "教えてください",
+        "おしえて",
+        "教えて",
+        "知りたいです",
+        "しりたいです",
+        "知りたい",
+        "しりたい",
+        "でしょうか",
+        "ですか",
+        "ますか",
+        "ください",
+        "ですが",
+        "のですが",
+        "んですが",
+        "なのですが",
+        "なんですが",
+        "なんですか",
+        "なのですか",
+        "について",
+        "に関して",
+        "にかんして",
+        "すみません",
+        "あの",
+        "えっと",
+        "ちなみに",
+        "ところで",
+        "です",
+        "ます",
+        "でしょう",
+        "かな",
+        "よね",
+        "ってなに",
+        "ってなん",
+        "って何",
+        "とは",
+        "こんにちは",
     },
     key=len,
     reverse=True,
@@ -37,10 +73,83 @@ _LATIN_WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
 
 _ARTICLES = frozenset({"a", "an", "the"})
 EN_STOPWORDS = frozenset(
-    """a an the is are am was were be been i me my we our you your it its this that these
-    those of to in on at for and or but can could would should will shall may might please
-    do does did have has had any some about with from by as if so just there their they them
-    he she his her im i'm it's what's hi tell know want like get""".split()
+    [
+        "a",
+        "an",
+        "the",
+        "is",
+        "are",
+        "am",
+        "was",
+        "were",
+        "be",
+        "been",
+        "i",
+        "me",
+        "my",
+        "we",
+        "our",
+        "you",
+        "your",
+        "it",
+        "its",
+        "this",
+        "that",
+        "these",
+        "those",
+        "of",
+        "to",
+        "in",
+        "on",
+        "at",
+        "for",
+        "and",
+        "or",
+        "but",
+        "can",
+        "could",
+        "would",
+        "should",
+        "will",
+        "shall",
+        "may",
+        "might",
+        "please",
+        "do",
+        "does",
+        "did",
+        "have",
+        "has",
+        "had",
+        "any",
+        "some",
+        "about",
+        "with",
+        "from",
+        "by",
+        "as",
+        "if",
+        "so",
+        "just",
+        "there",
+        "their",
+        "they",
+        "them",
+        "he",
+        "she",
+        "his",
+        "her",
+        "im",
+        "i'm",
+        "it's",
+        "what's",
+        "hi",
+        "tell",
+        "know",
+        "want",
+        "like",
+        "get",
+    ]
 )
 
 
@@ -55,14 +164,14 @@ class Weights:
     trigram: float = 0.3
     kanji: float = 0.8
     word_pair: float = 0.5
-    second: float = 0.1
-    centroid: float = 0.5  # share of the score from the topic's centroid (vs. nearest example)  # share of a topic's second-best example added to its score
+    second: float = 0.1  # share of a topic's second-best example added to its score
+    centroid: float = 0.5  # share of the score from the topic's centroid (vs. nearest example)
 
 
 def stem(word: str) -> str:
     """A light English stemmer: enough to fold plurals and -ing/-ed, nothing clever."""
     for suffix, repl in (("ies", "y"), ("ing", ""), ("ed", ""), ("es", ""), ("s", "")):
-        if word.endswith(suffix) and len(word) - len(suffix) >= 3:  # noqa: PLR2004
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
             return word[: -len(suffix)] + repl
     return word
 
@@ -82,7 +191,7 @@ def _bigrams(run: str) -> list[str]:
     return [run] if len(run) == 1 else [run[i : i + 2] for i in range(len(run) - 1)]
 
 
-def extract(text: str, reader: Reader, weights: Weights = Weights()) -> dict[str, float]:
+def extract(text: str, reader: Reader, weights: Weights) -> dict[str, float]:
     """Weighted bag of features of one message; `text` may be raw patient input."""
     norm = normalize(text)
     feats: dict[str, float] = {}
@@ -114,6 +223,6 @@ def extract(text: str, reader: Reader, weights: Weights = Weights()) -> dict[str
         for gram in grams:
             add("c:" + gram, weights.trigram / len(grams) * 2)
     plain = [w for w in _LATIN_WORD.findall(norm) if w not in _ARTICLES]
-    for first, second in zip(plain, plain[1:], strict=False):
+    for first, second in pairwise(plain):
         add(f"b:{first}_{second}", weights.word_pair)
     return feats

@@ -35,9 +35,10 @@ class Index:
         examples: Sequence[tuple[str, str]],
         reader: Reader,
         vocabulary: Vocabulary,
-        weights: Weights = Weights(),
+        weights: Weights | None = None,
         negative: frozenset[str] = frozenset(),
     ) -> None:
+        weights = weights or Weights()
         self._reader = reader
         self._weights = weights
         self._vocabulary = vocabulary
@@ -113,7 +114,7 @@ def build(
     examples: Iterable[tuple[str, str]],
     reader: Reader,
     vocabulary_texts: Iterable[str],
-    weights: Weights = Weights(),
+    weights: Weights | None = None,
     negative: frozenset[str] = frozenset(),
 ) -> Index:
     """An index over the examples; the vocabulary comes from all FAQ text, answers included."""

@@ -13,6 +13,7 @@ from bot.nlu.features import english_words
 from bot.nlu.normalize import fold_kana, normalize
 
 _KATAKANA_WORD = re.compile(r"[\u30a1-\u30fa\u30fc]{3,}")
+_KANJI_WORD = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff々]{2,}")
 _MIN_ENGLISH = 4  # shorter words are too ambiguous to call unknown
 
 
@@ -20,6 +21,15 @@ def loanwords(text: str) -> list[str]:
     """Katakana words of three or more characters, folded like everything else."""
     nfkc = unicodedata.normalize("NFKC", text)
     return [fold_kana(w).replace("ー", "") for w in _KATAKANA_WORD.findall(nfkc)]
+
+
+def kanji_words(text: str) -> list[str]:
+    """Runs of two or more kanji: the nouns of a Japanese sentence, roughly."""
+    return _KANJI_WORD.findall(unicodedata.normalize("NFKC", text))
+
+
+def _pairs(word: str) -> list[str]:
+    return [word[i : i + 2] for i in range(len(word) - 1)]
 
 
 def within(a: str, b: str, limit: int) -> bool:
@@ -46,9 +56,12 @@ class Vocabulary:
     def __init__(self, texts: Iterable[str]) -> None:
         self._english: set[str] = set()
         self._loan: set[str] = set()
+        self._kanji_pairs: set[str] = set()
         for text in texts:
             self._english.update(english_words(normalize(text)))
             self._loan.update(loanwords(text))
+            for word in kanji_words(text):
+                self._kanji_pairs.update(_pairs(word))
         self._by_length: dict[int, list[str]] = {}
         for word in self._english:
             self._by_length.setdefault(len(word), []).append(word)
@@ -56,7 +69,7 @@ class Vocabulary:
     def _known_english(self, word: str) -> bool:
         if word in self._english or len(word) < _MIN_ENGLISH or word.isdigit():
             return True
-        limit = 1 if len(word) <= 6 else 2  # noqa: PLR2004
+        limit = 1 if len(word) <= 6 else 2
         return any(
             within(word, known, limit)
             for n in range(len(word) - limit, len(word) + limit + 1)
@@ -70,6 +83,10 @@ class Vocabulary:
         """(unknown content words, content words) in `text`."""
         words = [w for w in english_words(normalize(text)) if len(w) >= _MIN_ENGLISH]
         loans = loanwords(text)
+        kanji = kanji_words(text)
         unknown = sum(not self._known_english(w) for w in words)
         unknown += sum(not self._known_loanword(w) for w in loans)
-        return unknown, len(words) + len(loans)
+        # A kanji word is unknown when some pair of its characters never occurs in the FAQ
+        # (予防接種, 駐車場); known words in new compounds (エクソソーム点滴料金) still count.
+        unknown += sum(not all(p in self._kanji_pairs for p in _pairs(w)) for w in kanji)
+        return unknown, len(words) + len(loans) + len(kanji)
