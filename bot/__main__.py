@@ -12,7 +12,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def _knowledge(faq_dir: Path):  # noqa: ANN202 - imported lazily to keep `--help` instant
+def _knowledge(faq_dir: Path):
     from bot import faq, i18n  # noqa: PLC0415
     from bot.core.knowledge import build_knowledge  # noqa: PLC0415
 
@@ -61,7 +61,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     return run_server_command(args)
 
 
-def _offline(args: argparse.Namespace, knowledge) -> int:  # noqa: ANN001 - see _knowledge
+def _offline(args: argparse.Namespace, knowledge) -> int:
     from bot.cli import ask  # noqa: PLC0415
     from bot.evaluation import read_cases, report, run, summarize  # noqa: PLC0415
 

@@ -44,7 +44,7 @@ def read_cases(path: Path) -> list[Case]:
         if not line.strip() or line.startswith("#"):
             continue
         parts = line.split("\t")
-        if len(parts) != 3:  # noqa: PLR2004
+        if len(parts) != 3:
             raise ValueError(f"{path}:{number}: expected 3 tab-separated columns, got {len(parts)}")
         expected, lang, text = parts
         cases.append(Case(frozenset(expected.split("|")), lang, text, number))
@@ -76,8 +76,8 @@ class Summary:
         oos = self.out_of_scope[0] / self.out_of_scope[1] if self.out_of_scope[1] else 1.0
         recall = self.emergency_recall
         return (
-            all(r >= 0.95 for r in rates)  # noqa: PLR2004
-            and oos >= 0.95  # noqa: PLR2004
+            all(r >= 0.95 for r in rates)
+            and oos >= 0.95
             and recall[0] == recall[1]
             and self.false_alarms == 0
         )
@@ -120,7 +120,9 @@ def report(outcomes: list[Outcome]) -> str:
         per[key][0] += o.correct
         per[key][1] += 1
     lines = ["accuracy per intent and language:"]
-    lines += [f"  {intent:32} {lang}  {_pct(c, t)}" for (intent, lang), (c, t) in sorted(per.items())]
+    lines += [
+        f"  {intent:32} {lang}  {_pct(c, t)}" for (intent, lang), (c, t) in sorted(per.items())
+    ]
     confusions = Counter(
         ("|".join(sorted(o.case.expected)), o.intent, o.case.lang, o.lang)
         for o in outcomes
@@ -130,7 +132,9 @@ def report(outcomes: list[Outcome]) -> str:
     for o in outcomes:
         if not o.correct:
             want = "|".join(sorted(o.case.expected))
-            lines.append(f"  line {o.case.line}: {want}/{o.case.lang} -> {o.intent}/{o.lang}: {o.case.text}")
+            lines.append(
+                f"  line {o.case.line}: {want}/{o.case.lang} -> {o.intent}/{o.lang}: {o.case.text}"
+            )
     s = summarize(outcomes)
     lines.append("targets:")
     for lang, (c, t) in s.in_scope.items():
