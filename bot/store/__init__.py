@@ -1,0 +1,227 @@
+"""The persistent store: one async protocol, two implementations, chosen by URL.
+
+Everything the bot must remember between events lives behind `Store`: conversations (with a
+version for compare-and-set), the inbox of inbound events (the durable log that is written
+before a platform gets its 200), the outbox of messages decided for an event (saved in the same
+transaction as the new conversation state, so a crash after deciding never decides twice) and
+the audit trail. `sqlite:///path.db` is the embedded single-process store; `postgresql://...` is
+the shared store that several `serve` processes can claim from at once.
+
+All datetimes going in and out are timezone-aware UTC. Time is an argument wherever the caller
+owns it; the few writes that take no `now` (commit, reset, forget) read the injectable `clock`.
+This package imports no web framework and no platform SDK.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any, Literal, Protocol
+
+from bot.core.decision import Owner
+from bot.lang import Lang
+
+Source = Literal["line", "slack", "timer"]
+InboxStatus = Literal["pending", "working", "done", "failed"]
+Channel = Literal["line", "slack"]
+OutgoingStatus = Literal["pending", "sending", "sent", "failed"]
+Clock = Callable[[], datetime]
+
+
+def utc_now() -> datetime:
+    """The default clock: the wall clock in UTC."""
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class Conversation:
+    """One patient's conversation; `version` guards every write (compare and set).
+
+    `data` holds what other modules keep per conversation (Slack thread ts, deadlines, an
+    undelivered answer, display name...); it must be JSON-serialisable. Change fields with
+    `dataclasses.replace` and hand the result to `Store.commit`.
+    """
+
+    id: str
+    user_key: str
+    lang: Lang | None
+    misses: int
+    owner: Owner
+    version: int
+    data: Mapping[str, Any]
+    created_at: datetime
+    updated_at: datetime
+
+
+@dataclass(frozen=True)
+class NewEvent:
+    """An inbound event to log before the platform gets its answer.
+
+    `user_key` (the LINE user id) finds or creates the patient's conversation. Events that are
+    not from the patient but belong to a conversation (a staff reply in its Slack thread, a
+    hand-off deadline) pass `conversation_id` instead, so they queue in that patient's order.
+    """
+
+    source: Source
+    event_id: str
+    user_key: str | None
+    payload: str
+    received_at: datetime
+    conversation_id: str | None = None
+
+
+@dataclass(frozen=True)
+class Claimed:
+    """An inbox event this worker now holds until `lease_until` (or finish/retry_later)."""
+
+    id: int
+    source: Source
+    event_id: str
+    conversation_id: str | None
+    user_key: str | None
+    payload: str
+    attempts: int
+    received_at: datetime
+
+
+@dataclass(frozen=True)
+class NewOutgoing:
+    """A message decided for an event; saved with the conversation state, sent afterwards.
+
+    `retry_key` becomes LINE's `X-Line-Retry-Key` for a push; when None the store assigns a
+    random UUID, which is stable from then on because the row is only ever inserted once.
+    """
+
+    channel: Channel
+    payload: str
+    retry_key: str | None = None
+
+
+@dataclass(frozen=True)
+class OutgoingRow:
+    """A saved outgoing message and how far its delivery got."""
+
+    id: int
+    inbox_id: int | None
+    seq: int
+    conversation_id: str | None
+    channel: Channel
+    payload: str | None
+    retry_key: str
+    status: OutgoingStatus
+    method: str | None
+    result: str | None
+    updated_at: datetime
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    """One answer sent. `text` is the patient's message and is erased after the retention."""
+
+    at: datetime
+    conversation_id: str | None
+    user_key: str | None
+    topic: str | None
+    content_hash: str | None
+    lang: Lang | None
+    method: str | None
+    result: str | None
+    text: str | None
+    kind: str
+
+
+class Store(Protocol):
+    """What the bot needs from persistence; both backends pass the same contract suite."""
+
+    async def close(self) -> None:
+        """Release connections; the store cannot be used afterwards."""
+
+    async def ping(self) -> bool:
+        """Whether the database answers a trivial query (for /healthz)."""
+
+    async def enqueue(self, events: Sequence[NewEvent]) -> list[bool]:
+        """Log events in one transaction; True for each one not seen before (source, event_id)."""
+
+    async def claim(self, now: datetime, lease: timedelta) -> Claimed | None:
+        """Take the oldest runnable event, never one queued behind its patient's earlier event."""
+
+    async def finish(self, inbox_id: int, now: datetime) -> None:
+        """Mark a claimed event done."""
+
+    async def retry_later(
+        self, inbox_id: int, error: str, not_before: datetime, max_attempts: int
+    ) -> bool:
+        """Put an event back with a backoff; False when it is failed for good instead."""
+
+    async def recover(self, now: datetime) -> int:
+        """At start-up, release work a crashed process held; returns how many events."""
+
+    async def inbox_status(self, source: str, event_id: str) -> str | None:
+        """The status of one logged event, None when the key is unknown."""
+
+    async def counts(self, since: datetime) -> dict[str, int]:
+        """Inbox backlog (pending, working) and outcomes finished since `since` (done, failed)."""
+
+    async def conversation(self, conversation_id: str) -> Conversation | None:
+        """Load a conversation by its opaque id."""
+
+    async def conversation_for_user(self, user_key: str) -> Conversation | None:
+        """Load a conversation by LINE user id."""
+
+    async def commit(
+        self, conv: Conversation, outgoing: Sequence[NewOutgoing], inbox_id: int | None
+    ) -> Conversation | None:
+        """Save state and outgoing messages atomically; None when `conv.version` is stale.
+
+        When `inbox_id` was already decided (a recovered event decided again), nothing is
+        written and the conversation as saved by that first decision is returned, so the
+        caller just sends `outgoing(inbox_id)`.
+        """
+
+    async def outgoing(self, inbox_id: int) -> list[OutgoingRow]:
+        """The messages decided for an event, in order."""
+
+    async def mark_outgoing(
+        self,
+        outgoing_id: int,
+        status: OutgoingStatus,
+        method: str | None,
+        result: str | None,
+        now: datetime,
+    ) -> None:
+        """Record how a send went."""
+
+    async def reset_conversation(self, user_key: str) -> None:
+        """Forget language, misses, owner and data (LINE unfollow); the id stays."""
+
+    async def audit(self, entry: AuditEntry) -> None:
+        """Record one answer sent."""
+
+    async def audit_entries(self, conversation_id: str) -> list[AuditEntry]:
+        """A conversation's audit trail, oldest first."""
+
+    async def prune(self, now: datetime, retention: timedelta) -> int:
+        """Erase patient text older than `retention`; drop key rows a week after that."""
+
+    async def forget(self, user_key: str) -> int:
+        """Erase a patient: conversation, payloads, outbox; anonymise audit. Returns rows."""
+
+
+async def open_store(url: str, *, clock: Clock = utc_now) -> Store:
+    """Open (and create the schema of) the store named by `url`.
+
+    `sqlite:///relative/path.db`, `sqlite:////absolute/path.db` or `sqlite:///:memory:`;
+    `postgresql://user@host:port/db[?schema=name]` (also `postgres://`).
+    """
+    scheme = url.partition(":")[0].lower()
+    if scheme == "sqlite":
+        from bot.store import sqlite  # noqa: PLC0415 - load only the driver this URL needs
+
+        return await sqlite.open_sqlite(url, clock)
+    if scheme in {"postgresql", "postgres"}:
+        from bot.store import postgres  # noqa: PLC0415 - load only the driver this URL needs
+
+        return await postgres.open_postgres(url, clock)
+    msg = f"unsupported store URL scheme {scheme!r}; use sqlite:/// or postgresql://"
+    raise ValueError(msg)

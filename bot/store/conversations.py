@@ -1,0 +1,142 @@
+"""Conversation state and the outgoing messages decided with it, saved in one transaction.
+
+Every save is a compare-and-set on `version`, and an event's decision is saved at most once
+(`inbox.decided_at`), so a worker that crashes after deciding never decides that event twice.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import datetime
+
+from bot.core.decision import Owner
+from bot.store import Conversation, NewOutgoing, OutgoingRow, OutgoingStatus
+from bot.store.base import SqlBase
+from bot.store.rows import (
+    CONVERSATION_COLUMNS,
+    OUTGOING_COLUMNS,
+    Session,
+    dump_json,
+    to_conversation,
+    to_outgoing,
+)
+
+_SAVE_CONVERSATION = f"""
+UPDATE conversations
+SET lang = $3, misses = $4, owner = $5, data = $6, version = version + 1, updated_at = $7
+WHERE id = $1 AND version = $2
+RETURNING {CONVERSATION_COLUMNS}
+"""
+_INSERT_OUTGOING = """
+INSERT INTO outbox (inbox_id, seq, conversation_id, channel, payload, retry_key, updated_at)
+VALUES ($1, $2, $3, $4, $5, $6, $7)
+ON CONFLICT (inbox_id, seq) DO NOTHING
+"""
+
+
+class Conversations(SqlBase):
+    """Load, save and reset conversations; list and mark their outgoing messages."""
+
+    async def conversation(self, conversation_id: str) -> Conversation | None:
+        """Load a conversation by its opaque id."""
+        return await self._conversation_where("id", conversation_id)
+
+    async def conversation_for_user(self, user_key: str) -> Conversation | None:
+        """Load a conversation by LINE user id."""
+        return await self._conversation_where("user_key", user_key)
+
+    async def _conversation_where(self, column: str, value: str) -> Conversation | None:
+        async with self._read() as session:
+            rows = await session.fetch(
+                f"SELECT {CONVERSATION_COLUMNS} FROM conversations WHERE {column} = $1", value
+            )
+        return to_conversation(rows[0]) if rows else None
+
+    async def commit(
+        self, conv: Conversation, outgoing: Sequence[NewOutgoing], inbox_id: int | None
+    ) -> Conversation | None:
+        """Save state and outgoing messages atomically; None when `conv.version` is stale."""
+        now = self._clock()
+        async with self._write() as session:
+            if inbox_id is not None and await self._decided(session, inbox_id):
+                rows = await session.fetch(
+                    f"SELECT {CONVERSATION_COLUMNS} FROM conversations WHERE id = $1", conv.id
+                )
+                return to_conversation(rows[0]) if rows else None
+            rows = await session.fetch(
+                _SAVE_CONVERSATION,
+                conv.id,
+                conv.version,
+                conv.lang,
+                conv.misses,
+                Owner(conv.owner).value,
+                dump_json(conv.data),
+                now,
+            )
+            if not rows:
+                return None
+            for seq, message in enumerate(outgoing):
+                retry_key = message.retry_key or str(uuid.uuid4())
+                await session.execute(
+                    _INSERT_OUTGOING,
+                    inbox_id,
+                    seq,
+                    conv.id,
+                    message.channel,
+                    message.payload,
+                    retry_key,
+                    now,
+                )
+            if inbox_id is not None:
+                await session.execute(
+                    "UPDATE inbox SET decided_at = $2 WHERE id = $1", inbox_id, now
+                )
+        return to_conversation(rows[0])
+
+    async def _decided(self, session: Session, inbox_id: int) -> bool:
+        """Whether an earlier commit already saved the decision for this event."""
+        rows = await session.fetch(
+            f"SELECT decided_at FROM inbox WHERE id = $1{self.for_update}", inbox_id
+        )
+        return bool(rows) and rows[0]["decided_at"] is not None
+
+    async def outgoing(self, inbox_id: int) -> list[OutgoingRow]:
+        """The messages decided for an event, in order."""
+        async with self._read() as session:
+            rows = await session.fetch(
+                f"SELECT {OUTGOING_COLUMNS} FROM outbox WHERE inbox_id = $1 ORDER BY seq",
+                inbox_id,
+            )
+        return [to_outgoing(row) for row in rows]
+
+    async def mark_outgoing(
+        self,
+        outgoing_id: int,
+        status: OutgoingStatus,
+        method: str | None,
+        result: str | None,
+        now: datetime,
+    ) -> None:
+        """Record how a send went."""
+        async with self._write() as session:
+            await session.execute(
+                "UPDATE outbox SET status = $2, method = $3, result = $4, updated_at = $5"
+                " WHERE id = $1",
+                outgoing_id,
+                status,
+                method,
+                result,
+                now,
+            )
+
+    async def reset_conversation(self, user_key: str) -> None:
+        """Forget language, misses, owner and data (LINE unfollow); the id stays."""
+        async with self._write() as session:
+            await session.execute(
+                "UPDATE conversations SET lang = NULL, misses = 0, owner = 'bot', data = $2,"
+                " version = version + 1, updated_at = $3 WHERE user_key = $1",
+                user_key,
+                "{}",
+                self._clock(),
+            )

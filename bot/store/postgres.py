@@ -1,0 +1,120 @@
+"""The shared store: PostgreSQL through an asyncpg pool, for one or many `serve` processes.
+
+Claims use `FOR UPDATE SKIP LOCKED`, so any number of processes can share the inbox without
+taking the same event; row locks on the conversation keep one patient's events in order.
+
+The URL is an ordinary libpq/asyncpg DSN with one extra query parameter, `schema`:
+`postgresql://user@host:5432/db?schema=clinic` keeps every table in schema `clinic` (created if
+missing) by setting each connection's search_path. Tests give each run a throwaway schema this
+way; without it the tables live in `public`. Schema creation is idempotent and serialised across
+processes with a transaction-scoped advisory lock.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import datetime
+from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+import asyncpg  # type: ignore[import-untyped]  # asyncpg ships no type hints
+
+from bot.store import Clock
+from bot.store.rows import Row, Session, aware
+from bot.store.schema import POSTGRES_TYPES, create_schema
+from bot.store.sql import SqlStore
+
+_SCHEMA_NAME = re.compile(r"[a-z_][a-z0-9_]{0,62}")
+_PING_TIMEOUT_S = 5.0
+
+
+def split_url(url: str) -> tuple[str, str]:
+    """The DSN for asyncpg and the schema named by `?schema=` (default `public`)."""
+    parts = urlsplit(url)
+    query = parse_qsl(parts.query, keep_blank_values=True)
+    schemas = [value for key, value in query if key == "schema"]
+    schema = schemas[-1] if schemas else "public"
+    if not _SCHEMA_NAME.fullmatch(schema):
+        msg = f"schema must be a lower-case SQL identifier, got {schema!r}"
+        raise ValueError(msg)
+    rest = urlencode([(key, value) for key, value in query if key != "schema"])
+    return urlunsplit(parts._replace(query=rest)), schema
+
+
+class _Session:
+    """Runs the shared SQL on one asyncpg connection."""
+
+    def __init__(self, conn: Any) -> None:
+        self._conn = conn
+
+    async def fetch(self, sql: str, *args: object) -> list[Row]:
+        rows: list[Row] = await self._conn.fetch(sql, *_encode(args))
+        return rows
+
+    async def execute(self, sql: str, *args: object) -> int:
+        status: str = await self._conn.execute(sql, *_encode(args))
+        # asyncpg returns the command tag, e.g. "UPDATE 3" or "INSERT 0 1".
+        count = status.rpartition(" ")[2]
+        return int(count) if count.isdigit() else 0
+
+
+def _encode(args: tuple[object, ...]) -> tuple[object, ...]:
+    return tuple(aware(arg) if isinstance(arg, datetime) else arg for arg in args)
+
+
+class PostgresStore(SqlStore):
+    """The `Store` on a PostgreSQL database shared by every process."""
+
+    skip_locked = " FOR UPDATE SKIP LOCKED"
+    for_update = " FOR UPDATE"
+
+    def __init__(self, pool: Any, clock: Clock) -> None:
+        super().__init__(clock)
+        self._pool = pool
+
+    @asynccontextmanager
+    async def _read(self) -> AsyncIterator[Session]:
+        async with self._pool.acquire() as conn:
+            yield _Session(conn)
+
+    @asynccontextmanager
+    async def _write(self) -> AsyncIterator[Session]:
+        async with self._pool.acquire() as conn, conn.transaction():
+            yield _Session(conn)
+
+    async def close(self) -> None:
+        """Close the pool, waiting for connections in use to be released."""
+        await self._pool.close()
+
+    async def ping(self) -> bool:
+        """Whether the database answers a trivial query within a few seconds."""
+        try:
+            async with self._pool.acquire(timeout=_PING_TIMEOUT_S) as conn:
+                value = await conn.fetchval("SELECT 1", timeout=_PING_TIMEOUT_S)
+        except (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError):
+            return False
+        return bool(value == 1)
+
+
+async def open_postgres(url: str, clock: Clock) -> PostgresStore:
+    """Connect a pool, create the schema if needed, and return the store."""
+    dsn, schema = split_url(url)
+    pool = await asyncpg.create_pool(
+        dsn, min_size=1, max_size=10, server_settings={"search_path": schema}
+    )
+    try:
+        async with pool.acquire() as conn, conn.transaction():
+            # Two processes starting together must not both run CREATE TABLE IF NOT EXISTS:
+            # it can still fail on the catalog's unique index when they race.
+            await conn.execute("SELECT pg_advisory_xact_lock(hashtext($1))", f"bot.store:{schema}")
+            # Look first: CREATE SCHEMA checks the CREATE privilege even when the schema
+            # exists, and managed databases often deny it on `public`.
+            if not await conn.fetchval("SELECT 1 FROM pg_namespace WHERE nspname = $1", schema):
+                await conn.execute(f'CREATE SCHEMA "{schema}"')
+            await create_schema(_Session(conn), POSTGRES_TYPES)
+    except BaseException:
+        await pool.close()
+        raise
+    return PostgresStore(pool, clock)

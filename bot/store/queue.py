@@ -1,0 +1,176 @@
+"""The inbox as a queue: log each event once, hand it out in each patient's order.
+
+Claiming takes the oldest runnable event that has no earlier live event of the same
+conversation, so one patient's messages are processed strictly in order while different
+patients run concurrently. On PostgreSQL the candidate row is taken with SKIP LOCKED.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+
+from bot.store import Claimed, NewEvent
+from bot.store.base import LIVE, SqlBase
+from bot.store.rows import CONVERSATION_COLUMNS, Session, to_claimed
+
+_CLAIM = f"""
+UPDATE inbox SET status = 'working', attempts = attempts + 1, lease_until = $2
+WHERE id = (
+    SELECT e.id FROM inbox AS e
+    WHERE e.status IN {LIVE}
+      AND ((e.status = 'pending' AND e.not_before <= $1)
+           OR (e.status = 'working' AND e.lease_until < $1))
+      AND NOT EXISTS (
+          SELECT 1 FROM inbox AS o
+          WHERE o.conversation_id = e.conversation_id AND o.id < e.id
+            AND o.status IN {LIVE})
+    ORDER BY e.id LIMIT 1{{skip_locked}})
+RETURNING id, source, event_id, conversation_id, payload, attempts, received_at,
+    (SELECT c.user_key FROM conversations AS c WHERE c.id = inbox.conversation_id) AS user_key
+"""
+_FIND_OR_CREATE = f"""
+INSERT INTO conversations ({CONVERSATION_COLUMNS}) VALUES ($1, $2, NULL, 0, 'bot', 1, $3, $4, $4)
+ON CONFLICT (user_key) DO UPDATE SET user_key = excluded.user_key
+RETURNING id
+"""
+_INSERT_EVENT = """
+INSERT INTO inbox (source, event_id, conversation_id, payload, not_before, received_at)
+VALUES ($1, $2, $3, $4, $5, $5)
+ON CONFLICT (source, event_id) DO NOTHING
+RETURNING id
+"""
+
+
+class Queue(SqlBase):
+    """Enqueue, claim, finish, retry and recover inbox events."""
+
+    async def enqueue(self, events: Sequence[NewEvent]) -> list[bool]:
+        """Log events in one transaction; True for each one not seen before (source, event_id)."""
+        if not events:
+            return []
+        async with self._write() as session:
+            fresh = [e for e in events if not await self._logged(session, e)]
+            owners = await self._owners(session, fresh)
+            inserted = []
+            for event in events:
+                key = _owner_key(event)
+                rows = await session.fetch(
+                    _INSERT_EVENT,
+                    event.source,
+                    event.event_id,
+                    None if key is None else owners.get(key),
+                    event.payload,
+                    event.received_at,
+                )
+                inserted.append(bool(rows))
+        return inserted
+
+    async def _logged(self, session: Session, event: NewEvent) -> bool:
+        """Whether the event is already in the inbox (a redelivery creates no conversation)."""
+        rows = await session.fetch(
+            "SELECT 1 FROM inbox WHERE source = $1 AND event_id = $2", event.source, event.event_id
+        )
+        return bool(rows)
+
+    async def _owners(
+        self, session: Session, events: Sequence[NewEvent]
+    ) -> dict[tuple[str, str], str | None]:
+        """Find or create each event's conversation, locking it so its events queue in order.
+
+        Rows are locked in sorted order so that two batches cannot deadlock each other.
+        """
+        found: dict[tuple[str, str], str | None] = {}
+        for kind, key in sorted({k for e in events if (k := _owner_key(e)) is not None}):
+            if kind == "id":
+                rows = await session.fetch(
+                    f"SELECT id FROM conversations WHERE id = $1{self.for_update}", key
+                )
+            else:
+                first = next(e for e in events if e.user_key == key)
+                rows = await session.fetch(
+                    _FIND_OR_CREATE, uuid.uuid4().hex, key, "{}", first.received_at
+                )
+            found[kind, key] = rows[0]["id"] if rows else None
+        return found
+
+    async def claim(self, now: datetime, lease: timedelta) -> Claimed | None:
+        """Take the oldest runnable event, never one queued behind its patient's earlier event."""
+        async with self._write() as session:
+            rows = await session.fetch(
+                _CLAIM.format(skip_locked=self.skip_locked), now, now + lease
+            )
+        return to_claimed(rows[0]) if rows else None
+
+    async def finish(self, inbox_id: int, now: datetime) -> None:
+        """Mark a claimed event done."""
+        async with self._write() as session:
+            await session.execute(
+                "UPDATE inbox SET status = 'done', finished_at = $2, lease_until = NULL"
+                f" WHERE id = $1 AND status IN {LIVE}",
+                inbox_id,
+                now,
+            )
+
+    async def retry_later(
+        self, inbox_id: int, error: str, not_before: datetime, max_attempts: int
+    ) -> bool:
+        """Put an event back with a backoff; False when it is failed for good instead."""
+        async with self._write() as session:
+            failed = await session.execute(
+                "UPDATE inbox SET status = 'failed', finished_at = $3, lease_until = NULL,"
+                f" last_error = $2 WHERE id = $1 AND status IN {LIVE} AND attempts >= $4",
+                inbox_id,
+                error,
+                self._clock(),
+                max_attempts,
+            )
+            if failed:
+                return False
+            again = await session.execute(
+                "UPDATE inbox SET status = 'pending', not_before = $3, lease_until = NULL,"
+                f" last_error = $2 WHERE id = $1 AND status IN {LIVE}",
+                inbox_id,
+                error,
+                not_before,
+            )
+        return again > 0
+
+    async def recover(self, now: datetime) -> int:
+        """At start-up, put events whose lease has expired back to pending."""
+        async with self._write() as session:
+            return await session.execute(
+                "UPDATE inbox SET status = 'pending', lease_until = NULL"
+                " WHERE status = 'working' AND lease_until < $1",
+                now,
+            )
+
+    async def inbox_status(self, source: str, event_id: str) -> str | None:
+        """The status of one logged event, None when the key is unknown."""
+        async with self._read() as session:
+            rows = await session.fetch(
+                "SELECT status FROM inbox WHERE source = $1 AND event_id = $2", source, event_id
+            )
+        return rows[0]["status"] if rows else None
+
+    async def counts(self, since: datetime) -> dict[str, int]:
+        """Inbox backlog (pending, working) and outcomes finished since `since` (done, failed)."""
+        async with self._read() as session:
+            rows = await session.fetch(
+                "SELECT status, COUNT(*) AS n FROM inbox"
+                f" WHERE status IN {LIVE} OR finished_at >= $1 GROUP BY status",
+                since,
+            )
+        counted = {"pending": 0, "working": 0, "done": 0, "failed": 0}
+        counted.update({row["status"]: int(row["n"]) for row in rows})
+        return counted
+
+
+def _owner_key(event: NewEvent) -> tuple[str, str] | None:
+    """How an event names its conversation: by opaque id, else by LINE user id."""
+    if event.conversation_id is not None:
+        return ("id", event.conversation_id)
+    if event.user_key is not None:
+        return ("user", event.user_key)
+    return None

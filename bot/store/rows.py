@@ -1,0 +1,164 @@
+"""The seam between the shared SQL and a driver, and the mapping of rows to values.
+
+A backend only has to offer a `Session` (run SQL with `$1`-style parameters, get rows that
+can be indexed by column name); everything above it is written once. Drivers disagree on how
+a timestamp comes back (asyncpg: aware datetime; SQLite: our ISO text), so decoding accepts
+both, and encoding refuses naive datetimes on either backend.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any, Protocol, cast
+
+from bot.core.decision import Owner
+from bot.lang import Lang
+from bot.store import (
+    AuditEntry,
+    Channel,
+    Claimed,
+    Conversation,
+    OutgoingRow,
+    OutgoingStatus,
+    Source,
+)
+
+
+class Row(Protocol):
+    """A result row; asyncpg's Record and sqlite3.Row both index by column name."""
+
+    def __getitem__(self, key: str, /) -> Any: ...
+
+
+class Session(Protocol):
+    """One connection, inside a transaction when the store is writing."""
+
+    async def fetch(self, sql: str, *args: object) -> list[Row]:
+        """Run a statement and return its rows (for SELECT and RETURNING)."""
+
+    async def execute(self, sql: str, *args: object) -> int:
+        """Run a statement and return how many rows it changed."""
+
+
+def aware(value: datetime) -> datetime:
+    """The same instant in UTC; a naive datetime is a bug in the caller."""
+    if value.tzinfo is None or value.utcoffset() is None:
+        msg = "naive datetime given to the store; pass an aware UTC datetime"
+        raise ValueError(msg)
+    return value.astimezone(UTC)
+
+
+def iso(value: datetime) -> str:
+    """Fixed-width ISO-8601 UTC text, so that comparing text compares instants."""
+    return aware(value).isoformat(timespec="microseconds")
+
+
+def read_time(value: datetime | str) -> datetime:
+    """A stored timestamp as an aware UTC datetime."""
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return aware(value)
+
+
+def read_optional_time(value: datetime | str | None) -> datetime | None:
+    """`read_time`, passing None through."""
+    return None if value is None else read_time(value)
+
+
+def dump_json(data: Mapping[str, Any]) -> str:
+    """Conversation extras as compact JSON text (jsonb on PostgreSQL accepts it as is)."""
+    return json.dumps(dict(data), ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+
+
+CONVERSATION_COLUMNS = "id, user_key, lang, misses, owner, version, data, created_at, updated_at"
+
+
+def to_conversation(row: Row) -> Conversation:
+    """A conversations row as a value."""
+    return Conversation(
+        id=row["id"],
+        user_key=row["user_key"],
+        lang=cast("Lang | None", row["lang"]),
+        misses=row["misses"],
+        owner=Owner(row["owner"]),
+        version=row["version"],
+        data=json.loads(row["data"]),
+        created_at=read_time(row["created_at"]),
+        updated_at=read_time(row["updated_at"]),
+    )
+
+
+def to_claimed(row: Row) -> Claimed:
+    """A claimed inbox row (with its patient's user key) as a value."""
+    return Claimed(
+        id=row["id"],
+        source=cast("Source", row["source"]),
+        event_id=row["event_id"],
+        conversation_id=row["conversation_id"],
+        user_key=row["user_key"],
+        payload=row["payload"],
+        attempts=row["attempts"],
+        received_at=read_time(row["received_at"]),
+    )
+
+
+OUTGOING_COLUMNS = (
+    "id, inbox_id, seq, conversation_id, channel, payload, retry_key, status, method, result,"
+    " updated_at"
+)
+
+
+def to_outgoing(row: Row) -> OutgoingRow:
+    """An outbox row as a value."""
+    return OutgoingRow(
+        id=row["id"],
+        inbox_id=row["inbox_id"],
+        seq=row["seq"],
+        conversation_id=row["conversation_id"],
+        channel=cast("Channel", row["channel"]),
+        payload=row["payload"],
+        retry_key=row["retry_key"],
+        status=cast("OutgoingStatus", row["status"]),
+        method=row["method"],
+        result=row["result"],
+        updated_at=read_time(row["updated_at"]),
+    )
+
+
+AUDIT_COLUMNS = (
+    "at, conversation_id, user_key, topic, content_hash, lang, method, result, text, kind"
+)
+
+
+def audit_values(entry: AuditEntry) -> tuple[object, ...]:
+    """An audit entry's fields in AUDIT_COLUMNS order."""
+    return (
+        entry.at,
+        entry.conversation_id,
+        entry.user_key,
+        entry.topic,
+        entry.content_hash,
+        entry.lang,
+        entry.method,
+        entry.result,
+        entry.text,
+        entry.kind,
+    )
+
+
+def to_audit(row: Row) -> AuditEntry:
+    """An audit row as a value."""
+    return AuditEntry(
+        at=read_time(row["at"]),
+        conversation_id=row["conversation_id"],
+        user_key=row["user_key"],
+        topic=row["topic"],
+        content_hash=row["content_hash"],
+        lang=cast("Lang | None", row["lang"]),
+        method=row["method"],
+        result=row["result"],
+        text=row["text"],
+        kind=row["kind"],
+    )

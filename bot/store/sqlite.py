@@ -1,0 +1,131 @@
+"""The embedded store: one SQLite file, one process, one connection.
+
+Serves `python -m bot serve` on one machine with no database server. A single aiosqlite
+connection (sqlite3 in a worker thread) is shared behind an asyncio.Lock, and every write runs
+in `BEGIN IMMEDIATE`, so the claim rule in `bot.store.sql` needs no SKIP LOCKED. Never point two
+processes at one file: `recover` assumes every `working` row belongs to a dead process.
+
+Timestamps are stored as fixed-width ISO-8601 UTC text. The file runs in WAL mode with foreign
+keys on and the default synchronous=FULL: an event is on disk before LINE gets its 200.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import sqlite3
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import datetime
+from pathlib import Path
+
+import aiosqlite
+
+from bot.store import Clock
+from bot.store.rows import Row, Session, iso
+from bot.store.schema import SQLITE_TYPES, create_schema
+from bot.store.sql import SqlStore
+
+_PREFIX = "sqlite:///"
+_BUSY_TIMEOUT_MS = 5000
+_PARAMETER = re.compile(r"\$(\d+)")
+# UPDATE ... RETURNING and upserts with RETURNING arrived in SQLite 3.35.
+_MIN_VERSION = (3, 35, 0)
+
+
+def path_of(url: str) -> str:
+    """The file named by `sqlite:///relative.db` or `sqlite:////absolute.db`."""
+    if not url.startswith(_PREFIX) or url == _PREFIX:
+        msg = "SQLite URL must look like sqlite:///path/to/file.db"
+        raise ValueError(msg)
+    return url.removeprefix(_PREFIX)
+
+
+class _Session:
+    """Runs the shared `$n` SQL on sqlite3, whose numbered parameters are `?n`."""
+
+    def __init__(self, conn: aiosqlite.Connection) -> None:
+        self._conn = conn
+
+    async def fetch(self, sql: str, *args: object) -> list[Row]:
+        async with self._conn.execute(_PARAMETER.sub(r"?\1", sql), _encode(args)) as cursor:
+            return list(await cursor.fetchall())
+
+    async def execute(self, sql: str, *args: object) -> int:
+        async with self._conn.execute(_PARAMETER.sub(r"?\1", sql), _encode(args)) as cursor:
+            return cursor.rowcount
+
+
+def _encode(args: tuple[object, ...]) -> tuple[object, ...]:
+    return tuple(iso(arg) if isinstance(arg, datetime) else arg for arg in args)
+
+
+class SqliteStore(SqlStore):
+    """The `Store` on one SQLite file."""
+
+    def __init__(self, conn: aiosqlite.Connection, clock: Clock) -> None:
+        super().__init__(clock)
+        self._conn = conn
+        self._lock = asyncio.Lock()
+
+    @asynccontextmanager
+    async def _read(self) -> AsyncIterator[Session]:
+        async with self._lock:
+            yield _Session(self._conn)
+
+    @asynccontextmanager
+    async def _write(self) -> AsyncIterator[Session]:
+        async with self._lock:
+            await self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield _Session(self._conn)
+                await self._conn.execute("COMMIT")
+            except BaseException:
+                if self._conn.in_transaction:
+                    await self._conn.execute("ROLLBACK")
+                raise
+
+    async def close(self) -> None:
+        """Close the connection (and its thread)."""
+        async with self._lock:
+            await self._conn.close()
+
+    async def ping(self) -> bool:
+        """Whether the file still answers a trivial query."""
+        try:
+            async with self._read() as session:
+                rows = await session.fetch("SELECT 1 AS ok")
+        except (sqlite3.Error, ValueError):  # aiosqlite raises ValueError once closed
+            return False
+        return bool(rows) and rows[0]["ok"] == 1
+
+    async def recover(self, now: datetime) -> int:
+        """At start-up, every `working` row is a dead process's: only this process uses the file."""
+        del now  # leases do not matter with one process
+        async with self._write() as session:
+            return await session.execute(
+                "UPDATE inbox SET status = 'pending', lease_until = NULL WHERE status = 'working'"
+            )
+
+
+async def open_sqlite(url: str, clock: Clock) -> SqliteStore:
+    """Open the file (creating parent folders and the schema) and return the store."""
+    if sqlite3.sqlite_version_info < _MIN_VERSION:
+        msg = f"SQLite {sqlite3.sqlite_version} is too old; the store needs 3.35 or newer"
+        raise RuntimeError(msg)
+    path = path_of(url)
+    if path != ":memory:":
+        await asyncio.to_thread(Path(path).parent.mkdir, parents=True, exist_ok=True)
+    conn = await aiosqlite.connect(path, isolation_level=None)
+    try:
+        conn.row_factory = sqlite3.Row
+        await conn.execute("PRAGMA journal_mode = WAL")
+        await conn.execute(f"PRAGMA busy_timeout = {_BUSY_TIMEOUT_MS}")
+        await conn.execute("PRAGMA foreign_keys = ON")
+        store = SqliteStore(conn, clock)
+        async with store._write() as session:
+            await create_schema(session, SQLITE_TYPES)
+    except BaseException:
+        await conn.close()
+        raise
+    return store

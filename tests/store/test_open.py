@@ -1,0 +1,65 @@
+"""How `open_store` reads a URL: the scheme picks the backend, the rest names the place."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.store import open_store
+from bot.store.postgres import split_url
+from bot.store.sqlite import path_of
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("sqlite:///var/bot.db", "var/bot.db"),
+        ("sqlite:////srv/bot/bot.db", "/srv/bot/bot.db"),
+        ("sqlite:///:memory:", ":memory:"),
+    ],
+    ids=["relative", "absolute", "memory"],
+)
+def test_sqlite_url_names_a_path(url: str, expected: str) -> None:
+    """Three slashes start a relative path, four an absolute one (as in SQLAlchemy)."""
+    assert path_of(url) == expected
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("postgresql://u@h/db", ("postgresql://u@h/db", "public")),
+        ("postgresql://u@h/db?schema=t_1", ("postgresql://u@h/db", "t_1")),
+        (
+            "postgres://u@h:5433/db?sslmode=require&schema=clinic",
+            ("postgres://u@h:5433/db?sslmode=require", "clinic"),
+        ),
+    ],
+    ids=["default-public", "schema", "keeps-other-parameters"],
+)
+def test_postgres_url_names_a_schema(url: str, expected: tuple[str, str]) -> None:
+    """`?schema=` is taken out of the DSN and names where the tables live."""
+    assert split_url(url) == expected
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["mysql://u@h/db", "sqlite://", "postgresql://u@h/db?schema=Robert'); DROP"],
+    ids=["unknown-scheme", "sqlite-without-path", "bad-schema-name"],
+)
+async def test_bad_url_is_refused(url: str) -> None:
+    """A URL the store cannot use is a ValueError before any connection is made."""
+    with pytest.raises(ValueError, match=r"URL|schema"):
+        await open_store(url)
+
+
+async def test_relative_sqlite_path_gets_its_folders(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A relative SQLite path is created, parent folders included, under the working directory."""
+    monkeypatch.chdir(tmp_path)
+
+    store = await open_store("sqlite:///var/data/bot.db")
+    await store.close()
+
+    assert (tmp_path / "var" / "data" / "bot.db").is_file()
