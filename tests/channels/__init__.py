@@ -1,0 +1,1 @@
+"""Tests of the LINE and Slack channel edges against local stand-ins."""
