@@ -89,7 +89,7 @@ def test_out_of_scope_falls_back(text: str, knowledge: Knowledge) -> None:
     """Questions the FAQ does not cover get the fallback, never an unrelated answer."""
     decision = decide(text, State(), NOW, knowledge)
     assert decision.kind is Kind.FALLBACK
-    assert any(c.data == "staff=1" for c in decision.choices)
+    assert any(c.data.startswith("staff=") for c in decision.choices)
 
 
 @pytest.mark.parametrize(

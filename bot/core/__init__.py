@@ -16,7 +16,10 @@ from bot.lang import DEFAULT_LANG, Lang
 from bot.nlu.language import detect
 from bot.nlu.matcher import Ranking
 
-__all__ = ["Choice", "Decision", "Kind", "Owner", "State", "choose", "decide"]
+__all__ = [
+    "Choice", "Decision", "Kind", "Owner", "State",
+    "choose", "decide", "request_staff", "show_menu", "switch_language",
+]  # fmt: skip
 
 UNANSWERED_LIMIT = 2  # consecutive misses after which staff are brought in
 _MIN_JA_CHARS, _MIN_EN_LETTERS = 2, 4  # shorter messages ("ok", "PRP") keep the language
@@ -77,6 +80,37 @@ def decide(text: str, state: State, now: datetime, knowledge: Knowledge) -> Deci
     return _matched(text, lang, state, knowledge)
 
 
+def request_staff(lang: Lang, state: State, k: Knowledge, reason: str = "asked") -> Decision:
+    """The patient asked for a person, in words or with a "talk to staff" quick reply.
+
+    `reason` is shown to staff: "asked", or the topic whose answer offered staff
+    (e.g. "consultation" when the patient wants to consult or book).
+    """
+    _ = texts.texts_for(k.catalogs, lang)
+    return Decision(
+        Kind.HANDOFF, "handoff", lang, texts.handoff(_), (), needs_staff=True,
+        reason=reason, state=replace(state, lang=lang, misses=0),
+    )  # fmt: skip
+
+
+def switch_language(lang: Lang, state: State, k: Knowledge) -> Decision:
+    """The patient chose a language; everything from now on is in it."""
+    _ = texts.texts_for(k.catalogs, lang)
+    return Decision(
+        Kind.LANGUAGE, "language", lang, texts.language_switched(_), texts.menu(k.faq, lang, _),
+        state=replace(state, lang=lang),
+    )  # fmt: skip
+
+
+def show_menu(lang: Lang, state: State, k: Knowledge) -> Decision:
+    """The topic menu, as when the patient taps "Topics"."""
+    _ = texts.texts_for(k.catalogs, lang)
+    return Decision(
+        Kind.GREETING, "menu", lang, texts.menu_prompt(_), texts.menu(k.faq, lang, _),
+        state=replace(state, lang=lang),
+    )  # fmt: skip
+
+
 def _small_talk(kind: Kind, text: str, lang: Lang, state: State, k: Knowledge) -> Decision:
     _ = texts.texts_for(k.catalogs, lang)
     choices = texts.menu(k.faq, lang, _, staff=False) if kind is Kind.GREETING else ()
@@ -111,7 +145,7 @@ def choose(
     topic = k.faq.topics[topic_id]
     choices = texts.topic_choices(k.faq, topic.follow_ups, lang)
     if topic.offer_staff:
-        choices.insert(0, texts.staff_choice(_))
+        choices.insert(0, texts.staff_choice(_, reason=topic.id))
     choices.append(texts.menu_choice(_))
     return Decision(
         Kind.ANSWER, topic.id, lang, topic.entry(lang).answer, texts.limited(choices),

@@ -35,7 +35,7 @@ class Owner(StrEnum):
 class Choice:
     """One quick reply: a short label and the postback data it sends back.
 
-    Postback data forms: ``topic=<id>``, ``lang=<ja|en>``, ``staff=1``, ``menu=1``.
+    Postback data forms: ``topic=<id>``, ``lang=<ja|en>``, ``staff=<reason>``, ``menu=1``.
     """
 
     label: str

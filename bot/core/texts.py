@@ -75,8 +75,9 @@ def menu_prompt(_: Gettext) -> str:
     return _("Please choose a topic, or type your question.")
 
 
-def staff_choice(_: Gettext) -> Choice:
-    return Choice(_("Talk to staff"), "staff=1")
+def staff_choice(_: Gettext, reason: str = "asked") -> Choice:
+    """The "talk to staff" quick reply; `reason` travels in the postback to the staff card."""
+    return Choice(_("Talk to staff"), f"staff={reason}")
 
 
 def menu_choice(_: Gettext) -> Choice:

@@ -1,0 +1,139 @@
+"""The aiohttp application: routes, typed app keys, and one cleanup context for resources.
+
+`create_app(settings)` is all a test or `serve` needs. Resources (store, LINE client, knowledge,
+worker, pruning task) are opened in one cleanup context and closed in reverse order, so a
+failed start never "closes" what was never opened, and SIGTERM (aiohttp's graceful exit) stops
+accepting requests, lets running events finish, and closes clients.
+"""
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from datetime import timedelta
+from functools import partial
+
+from aiohttp import web
+from linebot.v3.messaging import AsyncApiClient, AsyncMessagingApi, Configuration
+from linebot.v3.webhook import SignatureValidator
+
+from bot import __version__, faq, i18n
+from bot.channels.line_send import LineSender
+from bot.channels.line_webhook import INBOUND, MAX_BODY, LineInbound, line_webhook
+from bot.conversation import Services, handle
+from bot.core.knowledge import Knowledge, build_knowledge
+from bot.logs import PatientTag
+from bot.settings import Settings
+from bot.store import Claimed, Clock, Store, open_store, utc_now
+from bot.worker import Worker
+
+logger = logging.getLogger(__name__)
+
+PRUNE_EVERY = timedelta(hours=1)
+
+
+@dataclass
+class Runtime:
+    """What the running app holds; `knowledge` is replaced when the FAQ is reloaded."""
+
+    knowledge: Knowledge
+    store: Store | None = None
+    worker: Worker | None = None
+    tasks: set[asyncio.Task[None]] = field(default_factory=set)
+
+
+SETTINGS = web.AppKey("settings", Settings)
+CLOCK = web.AppKey("clock", Clock)
+RUNTIME = web.AppKey("runtime", Runtime)
+
+
+def load_knowledge(settings: Settings) -> Knowledge:
+    """The FAQ and catalogs the server answers from (raises FaqError on a broken FAQ)."""
+    locales = settings.faq_dir.resolve().parent / "locales"
+    return build_knowledge(faq.load_or_raise(settings.faq_dir), i18n.load(locales))
+
+
+def create_app(
+    settings: Settings, *, clock: Clock = utc_now, knowledge: Knowledge | None = None
+) -> web.Application:
+    """The whole server as one aiohttp application."""
+    app = web.Application(client_max_size=MAX_BODY)
+    app[SETTINGS] = settings
+    app[CLOCK] = clock
+    app[RUNTIME] = Runtime(knowledge or load_knowledge(settings))
+    app.router.add_post("/line/webhook", line_webhook)
+    app.router.add_get("/healthz", healthz)
+    app.cleanup_ctx.append(_resources)
+    return app
+
+
+async def _resources(app: web.Application) -> AsyncIterator[None]:
+    settings, clock, runtime = app[SETTINGS], app[CLOCK], app[RUNTIME]
+    store = await open_store(settings.database_url, clock=clock)
+    client = AsyncApiClient(
+        Configuration(access_token=settings.line_access_token.reveal(), host=settings.line_api_base)
+    )
+    try:
+        api = AsyncMessagingApi(client)
+        services = Services(
+            store=store,
+            knowledge=lambda: runtime.knowledge,
+            sender=LineSender(api),
+            profile_language=partial(_profile_language, api),
+            clock=clock,
+            tag=PatientTag(settings.line_channel_secret.reveal().encode()),
+        )
+        worker = Worker(
+            store, partial(handle, services=services), clock=clock,
+            concurrency=settings.worker_concurrency, on_failed=_failed_for_good,
+        )  # fmt: skip
+        runtime.store, runtime.worker = store, worker
+        validator = SignatureValidator(settings.line_channel_secret.reveal())
+        app[INBOUND] = LineInbound(validator, store, worker.wake, clock)
+        await worker.start()
+        pruner = asyncio.create_task(_prune_forever(store, clock, settings.retention_days))
+        runtime.tasks.add(pruner)
+        yield
+        pruner.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await pruner
+        await worker.stop()
+    finally:
+        await client.close()
+        await store.close()
+
+
+async def _profile_language(api: AsyncMessagingApi, user_id: str) -> str | None:
+    profile = await api.get_profile(user_id, _request_timeout=5)
+    return profile.language
+
+
+async def _failed_for_good(claimed: Claimed, error: str) -> None:
+    """An event that keeps failing must reach a person (Slack, once configured)."""
+    logger.error("ALERT: event %s needs a person: failed repeatedly (%s)", claimed.event_id, error)
+
+
+async def _prune_forever(store: Store, clock: Clock, retention_days: int) -> None:
+    """Erase patient text past the retention, once now and then every hour."""
+    while True:
+        try:
+            erased = await store.prune(clock(), timedelta(days=retention_days))
+            if erased:
+                logger.info("pruned %d rows past the %d-day retention", erased, retention_days)
+        except Exception:
+            logger.exception("pruning failed; will try again")
+        await asyncio.sleep(PRUNE_EVERY.total_seconds())
+
+
+async def healthz(request: web.Request) -> web.Response:
+    """Store reachable, FAQ loaded, version: what a load balancer and an operator check."""
+    runtime = request.app[RUNTIME]
+    store_ok = runtime.store is not None and await runtime.store.ping()
+    body = {
+        "status": "ok" if store_ok else "degraded",
+        "store": store_ok,
+        "faq_topics": len(runtime.knowledge.faq.topics),
+        "version": __version__,
+    }
+    return web.json_response(body, status=200 if store_ok else 503)

@@ -1,0 +1,80 @@
+"""Translate a stored LINE webhook event into the plain value the conversation works with.
+
+Parsing goes through line-bot-sdk's models (so a malformed event is caught the same way the
+SDK would catch it); what comes out knows nothing about the SDK.
+"""
+
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from linebot.v3.webhooks import (
+    Event,
+    FollowEvent,
+    GroupSource,
+    MessageEvent,
+    PostbackEvent,
+    RoomSource,
+    TextMessageContent,
+    UnfollowEvent,
+    UserSource,
+)
+
+EventKind = Literal["text", "follow", "unfollow", "postback", "media", "group", "unknown"]
+
+
+@dataclass(frozen=True)
+class LineEvent:
+    """What the bot needs to know about one inbound LINE event."""
+
+    kind: EventKind
+    event_id: str
+    type_name: str
+    user_id: str | None = None
+    reply_token: str | None = None
+    text: str | None = None
+    postback: str | None = None
+    redelivery: bool = False
+    timestamp_ms: int = 0
+
+
+def user_of(raw: dict[str, Any]) -> str | None:
+    """The LINE user id of a one-to-one chat event; None for groups, rooms and oddities."""
+    source = raw.get("source")
+    if isinstance(source, dict) and source.get("type") == "user":
+        user = source.get("userId")
+        return user if isinstance(user, str) else None
+    return None
+
+
+def translate(raw: dict[str, Any]) -> LineEvent:
+    """A `LineEvent` from one event object of a webhook body."""
+    base = {
+        "event_id": str(raw.get("webhookEventId", "")),
+        "type_name": str(raw.get("type", "?")),
+        "redelivery": bool((raw.get("deliveryContext") or {}).get("isRedelivery", False)),
+        "timestamp_ms": int(raw.get("timestamp") or 0),
+    }
+    try:
+        event = Event.from_dict(raw)
+    except (ValueError, TypeError, KeyError):
+        return LineEvent("unknown", **base)
+    source = getattr(event, "source", None)
+    token = getattr(event, "reply_token", None)
+    if isinstance(source, GroupSource | RoomSource):
+        kind: EventKind = "group" if isinstance(event, MessageEvent) else "unknown"
+        return LineEvent(kind, reply_token=token, **base)
+    if not isinstance(source, UserSource):
+        return LineEvent("unknown", **base)
+    user = source.user_id
+    if isinstance(event, MessageEvent):
+        if isinstance(event.message, TextMessageContent):
+            return LineEvent("text", user_id=user, reply_token=token, text=event.message.text, **base)
+        return LineEvent("media", user_id=user, reply_token=token, **base)
+    if isinstance(event, FollowEvent):
+        return LineEvent("follow", user_id=user, reply_token=token, **base)
+    if isinstance(event, UnfollowEvent):
+        return LineEvent("unfollow", user_id=user, **base)
+    if isinstance(event, PostbackEvent):
+        data = event.postback.data
+        return LineEvent("postback", user_id=user, reply_token=token, postback=data, **base)
+    return LineEvent("unknown", user_id=user, **base)

@@ -1,0 +1,147 @@
+"""Configuration from the environment (12-factor), checked once at start-up.
+
+`Settings.from_env` reads a mapping (never `os.environ` at import time), reports every missing
+or invalid variable in one message, and wraps secrets so that no repr, log line or traceback
+can show them.
+"""
+
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlparse
+
+DEFAULT_LINE_API = "https://api.line.me"
+DEFAULT_SLACK_API = "https://slack.com/api/"
+DEFAULT_DATABASE = "sqlite:///var/bot.db"
+
+
+class Secret:
+    """A string that prints as stars."""
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str) -> None:
+        self._value = value
+
+    def reveal(self) -> str:
+        """The secret itself, for the one call that needs it."""
+        return self._value
+
+    def __repr__(self) -> str:
+        return "Secret('**********')"
+
+    __str__ = __repr__
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Secret) and other._value == self._value
+
+    def __hash__(self) -> int:
+        return hash(self._value)
+
+
+class SettingsError(Exception):
+    """Every problem with the environment, one per line."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("invalid configuration:\n" + "\n".join(f"  - {p}" for p in problems))
+        self.problems = problems
+
+
+@dataclass(frozen=True)
+class SlackSettings:
+    """Present only when the staff desk on Slack is configured."""
+
+    bot_token: Secret
+    signing_secret: Secret
+    staff_channel: str
+    api_base: str
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything `serve` needs, validated."""
+
+    port: int
+    line_channel_secret: Secret
+    line_access_token: Secret
+    line_api_base: str
+    database_url: str
+    log_level: str
+    retention_days: int
+    worker_concurrency: int
+    faq_dir: Path
+    slack: SlackSettings | None = None
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str], *, faq_dir: Path) -> "Settings":
+        """Build settings from `env`; raises SettingsError listing every problem."""
+        problems: list[str] = []
+
+        def required(name: str) -> str:
+            value = env.get(name, "").strip()
+            if not value:
+                problems.append(f"{name} is missing")
+            return value
+
+        def integer(name: str, default: int, low: int, high: int) -> int:
+            raw = env.get(name, "").strip()
+            if not raw:
+                return default
+            if not raw.isdigit() or not low <= int(raw) <= high:
+                problems.append(f"{name} must be a whole number from {low} to {high}, got {raw!r}")
+                return default
+            return int(raw)
+
+        def url(name: str, default: str, schemes: tuple[str, ...]) -> str:
+            value = env.get(name, "").strip() or default
+            if urlparse(value).scheme not in schemes:
+                problems.append(f"{name} must start with {' or '.join(s + '://' for s in schemes)}")
+            return value
+
+        secret = required("LINE_CHANNEL_SECRET")
+        token = required("LINE_CHANNEL_ACCESS_TOKEN")
+        line_api = url("LINE_API_BASE", DEFAULT_LINE_API, ("http", "https")).rstrip("/")
+        database = url("DATABASE_URL", DEFAULT_DATABASE, ("sqlite", "postgresql", "postgres"))
+        level = env.get("LOG_LEVEL", "INFO").strip().upper() or "INFO"
+        if level not in logging.getLevelNamesMapping():
+            problems.append(f"LOG_LEVEL must be one of DEBUG, INFO, WARNING, ERROR; got {level!r}")
+        port = integer("PORT", 8080, 1, 65535)
+        retention = integer("AUDIT_RETENTION_DAYS", 30, 1, 3650)
+        concurrency = integer("WORKER_CONCURRENCY", 8, 1, 256)
+        slack = _slack(env, problems)
+        if problems:
+            raise SettingsError(problems)
+        return cls(
+            port=port,
+            line_channel_secret=Secret(secret),
+            line_access_token=Secret(token),
+            line_api_base=line_api,
+            database_url=database,
+            log_level=level,
+            retention_days=retention,
+            worker_concurrency=concurrency,
+            faq_dir=faq_dir,
+            slack=slack,
+        )
+
+
+_SLACK_VARS = ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_STAFF_CHANNEL")
+
+
+def _slack(env: Mapping[str, str], problems: list[str]) -> SlackSettings | None:
+    """Slack is optional, but half a Slack configuration is an error."""
+    present = [name for name in _SLACK_VARS if env.get(name, "").strip()]
+    if not present:
+        return None
+    problems += [f"{name} is missing (Slack is half configured)" for name in _SLACK_VARS
+                 if name not in present]  # fmt: skip
+    base = env.get("SLACK_API_BASE", "").strip() or DEFAULT_SLACK_API
+    if urlparse(base).scheme not in ("http", "https"):
+        problems.append("SLACK_API_BASE must start with http:// or https://")
+    return SlackSettings(
+        Secret(env.get("SLACK_BOT_TOKEN", "")),
+        Secret(env.get("SLACK_SIGNING_SECRET", "")),
+        env.get("SLACK_STAFF_CHANNEL", "").strip(),
+        base if base.endswith("/") else base + "/",
+    )

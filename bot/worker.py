@@ -1,0 +1,143 @@
+"""The background worker: claims inbox events and runs them, one patient strictly in order.
+
+Events are claimed from the store (which never hands out a patient's event while an earlier
+one of theirs is unfinished), run concurrently across patients up to a limit, retried with
+backoff when they fail, and marked failed after a few attempts, at which point the operator is
+alerted. A crash leaves claimed events `working`; `recover` at the next start hands them back.
+"""
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import datetime, timedelta
+
+from bot.store import Claimed, Clock, Store
+
+logger = logging.getLogger(__name__)
+
+Handler = Callable[[Claimed], Awaitable[None]]
+FailedHook = Callable[[Claimed, str], Awaitable[None]]
+
+POLL_SECONDS = 1.0  # without a wake-up (another process enqueued), look again this often
+MAX_BACKOFF = timedelta(minutes=5)
+
+
+class Worker:
+    """Runs `handle` for every claimed event; start with `start()`, stop with `stop()`."""
+
+    def __init__(
+        self,
+        store: Store,
+        handle: Handler,
+        *,
+        clock: Clock,
+        concurrency: int = 8,
+        lease: timedelta = timedelta(seconds=60),
+        max_attempts: int = 5,
+        on_failed: FailedHook | None = None,
+    ) -> None:
+        self._store = store
+        self._handle = handle
+        self._clock = clock
+        self._slots = asyncio.Semaphore(concurrency)
+        self._lease = lease
+        self._max_attempts = max_attempts
+        self._on_failed = on_failed
+        self._wake = asyncio.Event()
+        self._stopping = asyncio.Event()
+        self._running: set[asyncio.Task[None]] = set()
+        self._loop_task: asyncio.Task[None] | None = None
+
+    def wake(self) -> None:
+        """Look for work now (called right after the webhook stored new events)."""
+        self._wake.set()
+
+    async def start(self) -> None:
+        """Hand back work a crashed process held, then start claiming."""
+        recovered = await self._store.recover(self._clock())
+        if recovered:
+            logger.warning("worker recovered %d unfinished events", recovered)
+        self._loop_task = asyncio.create_task(self._loop(), name="inbox-worker")
+
+    async def stop(self, grace: float = 10.0) -> None:
+        """Stop claiming, give running events `grace` seconds, then cancel the rest.
+
+        A cancelled event stays `working` in the store and is recovered at the next start.
+        """
+        self._stopping.set()
+        self._wake.set()
+        if self._loop_task:
+            await self._loop_task
+        if self._running:
+            _, pending = await asyncio.wait(self._running, timeout=grace)
+            for task in pending:
+                task.cancel()
+            if pending:
+                logger.warning("worker stopped with %d events unfinished", len(pending))
+                await asyncio.gather(*pending, return_exceptions=True)
+
+    async def drain(self, timeout: float = 10.0) -> None:
+        """Wait until nothing is runnable and nothing runs (tests and benchmarks)."""
+        async with asyncio.timeout(timeout):
+            while True:
+                counts = await self._store.counts(self._clock())
+                if not self._running and not counts.get("pending") and not counts.get("working"):
+                    return
+                self.wake()
+                await asyncio.sleep(0.01)
+
+    async def _loop(self) -> None:
+        while not self._stopping.is_set():
+            await self._slots.acquire()
+            try:
+                claimed = await self._store.claim(self._clock(), self._lease)
+            except Exception:
+                self._slots.release()
+                logger.exception("worker could not claim from the store; retrying")
+                await self._idle()
+                continue
+            if claimed is None:
+                self._slots.release()
+                await self._idle()
+                continue
+            task = asyncio.create_task(self._run(claimed), name=f"event-{claimed.id}")
+            self._running.add(task)
+            task.add_done_callback(self._running.discard)
+
+    async def _idle(self) -> None:
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(POLL_SECONDS):
+                await self._wake.wait()
+        self._wake.clear()
+
+    async def _run(self, claimed: Claimed) -> None:
+        try:
+            try:
+                async with asyncio.timeout(self._lease.total_seconds() * 0.8):
+                    await self._handle(claimed)
+            except Exception as exc:  # any failure: retried or surfaced, never swallowed
+                await self._failed(claimed, exc)
+            else:
+                await self._store.finish(claimed.id, self._clock())
+        finally:
+            self._slots.release()
+            self.wake()  # the patient's next event may be runnable now
+
+    async def _failed(self, claimed: Claimed, exc: Exception) -> None:
+        error = type(exc).__name__  # never str(exc): it may quote patient text
+        logger.warning(
+            "event %s (%s) failed on attempt %d: %s",
+            claimed.event_id, claimed.source, claimed.attempts, error,
+            exc_info=logger.isEnabledFor(logging.DEBUG),
+        )  # fmt: skip
+        delay = min(timedelta(seconds=2**claimed.attempts), MAX_BACKOFF)
+        now: datetime = self._clock()
+        retried = await self._store.retry_later(claimed.id, error, now + delay, self._max_attempts)
+        if not retried:
+            logger.error(
+                "event %s (%s) failed for good after %d attempts; staff alerted",
+                claimed.event_id, claimed.source, claimed.attempts,
+            )  # fmt: skip
+            if self._on_failed is not None:
+                await self._on_failed(claimed, error)
