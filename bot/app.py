@@ -85,9 +85,12 @@ async def _resources(app: web.Application) -> AsyncIterator[None]:
             tag=PatientTag(settings.line_channel_secret.reveal().encode()),
         )
         worker = Worker(
-            store, partial(handle, services=services), clock=clock,
-            concurrency=settings.worker_concurrency, on_failed=_failed_for_good,
-        )  # fmt: skip
+            store,
+            partial(handle, services=services),
+            clock=clock,
+            concurrency=settings.worker_concurrency,
+            on_failed=_failed_for_good,
+        )
         runtime.store, runtime.worker = store, worker
         validator = SignatureValidator(settings.line_channel_secret.reveal())
         app[INBOUND] = LineInbound(validator, store, worker.wake, clock)

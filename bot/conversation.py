@@ -91,13 +91,25 @@ async def plan(event: LineEvent, conv: Conversation, services: Services) -> Deci
         lang = await _language_of_profile(services, event.user_id or "")
         _ = texts.texts_for(k.catalogs, lang)
         choices = (texts.switch_language_choice(lang), *texts.menu(k.faq, lang, _, staff=False))
-        return Decision(Kind.GREETING, "welcome", lang, texts.welcome(_), texts.limited(choices),
-                        state=State(lang=lang))  # fmt: skip
+        return Decision(
+            Kind.GREETING,
+            "welcome",
+            lang,
+            texts.welcome(_),
+            texts.limited(choices),
+            state=State(lang=lang),
+        )
     if event.kind == "postback":
         return _postback(event.postback or "", lang, state, k)
     _ = texts.texts_for(k.catalogs, lang)  # stickers, images, audio, location...
-    return Decision(Kind.FALLBACK, "media", lang, _bilingual(k, texts.text_only),
-                    texts.menu(k.faq, lang, _), state=state)  # fmt: skip
+    return Decision(
+        Kind.FALLBACK,
+        "media",
+        lang,
+        _bilingual(k, texts.text_only),
+        texts.menu(k.faq, lang, _),
+        state=state,
+    )
 
 
 def _postback(data: str, lang: Lang, state: State, k: Knowledge) -> Decision:
@@ -123,7 +135,9 @@ def _payload(event: LineEvent, decision: Decision, k: Knowledge, reply_allowed: 
             "kind": decision.kind.value,
             "topic": decision.intent,
             "lang": decision.lang,
-            "content_hash": topic.content_hash() if topic and decision.kind is Kind.ANSWER else None,
+            "content_hash": topic.content_hash()
+            if topic and decision.kind is Kind.ANSWER
+            else None,
         },
         ensure_ascii=False,
     )
@@ -134,8 +148,10 @@ async def handle(claimed: Claimed, services: Services) -> None:
     event = translate(json.loads(claimed.payload))
     started = services.clock()
     if event.kind == "unknown":
-        logger.warning("line event of unsupported type ignored",
-                       extra=fields(event_id=event.event_id, type=event.type_name))  # fmt: skip
+        logger.warning(
+            "line event of unsupported type ignored",
+            extra=fields(event_id=event.event_id, type=event.type_name),
+        )
         return
     if event.kind == "group":
         await _group_note(event, services)
@@ -146,8 +162,9 @@ async def handle(claimed: Claimed, services: Services) -> None:
         return
     conv = await services.store.conversation(claimed.conversation_id or "")
     if conv is None:  # forgotten meanwhile (`python -m bot forget`): nothing to answer to
-        logger.info("line event for a forgotten patient dropped",
-                    extra=fields(event_id=event.event_id))  # fmt: skip
+        logger.info(
+            "line event for a forgotten patient dropped", extra=fields(event_id=event.event_id)
+        )
         return
     rows = await services.store.outgoing(claimed.id)
     decision: Decision | None = None
@@ -167,15 +184,18 @@ async def _save(
         sent = datetime.fromtimestamp(event.timestamp_ms / 1000, now.tzinfo)
         reply_allowed = reply_allowed and now - sent < REPLY_TOKEN_AGE
     k = services.knowledge()
-    outgoing = [NewOutgoing("line", _payload(event, decision, k, reply_allowed),
-                            retry_key(event.event_id, 0))]  # fmt: skip
+    outgoing = [
+        NewOutgoing(
+            "line", _payload(event, decision, k, reply_allowed), retry_key(event.event_id, 0)
+        )
+    ]
     saved = await services.store.commit(_merge(conv, decision.state), outgoing, claimed.id)
     if saved is None:
         raise ConflictError
     return await services.store.outgoing(claimed.id)
 
 
-async def _deliver(
+async def _deliver(  # noqa: PLR0917 - internal step, called once
     claimed: Claimed,
     event: LineEvent,
     conv: Conversation,
@@ -202,16 +222,30 @@ async def _deliver(
         delivery = await _send(out, body["reply_allowed"], in_flight, row, services)
         status = "sent" if delivery.ok else "failed"
         await store.mark_outgoing(row.id, status, delivery.method, delivery.error, services.clock())
-        await store.audit(AuditEntry(
-            at=services.clock(), conversation_id=conv.id, user_key=conv.user_key,
-            topic=body["topic"], content_hash=body["content_hash"], lang=body["lang"],
-            method=delivery.method, result=delivery.error or "ok", text=event.text,
-            kind=body["kind"],
-        ))  # fmt: skip
+        await store.audit(
+            AuditEntry(
+                at=services.clock(),
+                conversation_id=conv.id,
+                user_key=conv.user_key,
+                topic=body["topic"],
+                content_hash=body["content_hash"],
+                lang=body["lang"],
+                method=delivery.method,
+                result=delivery.error or "ok",
+                text=event.text,
+                kind=body["kind"],
+            )
+        )
         if delivery.alert or not delivery.ok:
             await _undelivered(conv, row, delivery, services)
-        _log_done(event, services, started, body["kind"], body["topic"],
-                  delivery.method if delivery.ok else f"failed:{delivery.error}")  # fmt: skip
+        _log_done(
+            event,
+            services,
+            started,
+            body["kind"],
+            body["topic"],
+            delivery.method if delivery.ok else f"failed:{delivery.error}",
+        )
 
 
 async def _send(
@@ -222,8 +256,10 @@ async def _send(
         retried = await services.sender.send(out, reply_allowed=True, push_fallback=False)
         if retried.ok or retried.error != "invalid_reply_token":
             return retried
-        logger.warning("line reply interrupted by a crash was already accepted; not re-sent",
-                       extra=fields(retry_key=row.retry_key))  # fmt: skip
+        logger.warning(
+            "line reply interrupted by a crash was already accepted; not re-sent",
+            extra=fields(retry_key=row.retry_key),
+        )
         return Delivery("reply", ok=True, status=400, error=None)
     return await services.sender.send(out, reply_allowed=reply_allowed and not in_flight)
 
@@ -240,8 +276,10 @@ async def _undelivered(
     data["undelivered"] = [*data.get("undelivered", []), note][-20:]
     await services.store.commit(replace(current, data=data), [], None)
     log = logger.error if delivery.alert else logger.warning
-    log("line answer undelivered", extra=fields(outgoing_id=row.id, error=delivery.error,
-                                                alert=delivery.alert))  # fmt: skip
+    log(
+        "line answer undelivered",
+        extra=fields(outgoing_id=row.id, error=delivery.error, alert=delivery.alert),
+    )
 
 
 async def _group_note(event: LineEvent, services: Services) -> None:
@@ -249,20 +287,34 @@ async def _group_note(event: LineEvent, services: Services) -> None:
     if not event.reply_token or event.redelivery:
         return
     k = services.knowledge()
-    out = Outgoing(user_id="", texts=(_bilingual(k, texts.group_note),), reply_token=event.reply_token,
-                   retry_key=retry_key(event.event_id, 0))  # fmt: skip
+    out = Outgoing(
+        user_id="",
+        texts=(_bilingual(k, texts.group_note),),
+        reply_token=event.reply_token,
+        retry_key=retry_key(event.event_id, 0),
+    )
     delivery = await services.sender.send(out, push_fallback=False)
     _log_done(event, services, services.clock(), "group", None, delivery.method)
 
 
-def _log_done(
-    event: LineEvent, services: Services, started: datetime, kind: str, topic: str | None, outcome: str
+def _log_done(  # noqa: PLR0917 - one structured line, every field named
+    event: LineEvent,
+    services: Services,
+    started: datetime,
+    kind: str,
+    topic: str | None,
+    outcome: str,
 ) -> None:
     latency = (services.clock() - started).total_seconds() * 1000
     logger.info(
         "line event handled",
         extra=fields(
-            event_id=event.event_id, event=event.kind, kind=kind, topic=topic,
-            latency_ms=round(latency, 1), outcome=outcome, patient=services.tag(event.user_id),
+            event_id=event.event_id,
+            event=event.kind,
+            kind=kind,
+            topic=topic,
+            latency_ms=round(latency, 1),
+            outcome=outcome,
+            patient=services.tag(event.user_id),
         ),
-    )  # fmt: skip
+    )

@@ -134,8 +134,11 @@ def _slack(env: Mapping[str, str], problems: list[str]) -> SlackSettings | None:
     present = [name for name in _SLACK_VARS if env.get(name, "").strip()]
     if not present:
         return None
-    problems += [f"{name} is missing (Slack is half configured)" for name in _SLACK_VARS
-                 if name not in present]  # fmt: skip
+    problems += [
+        f"{name} is missing (Slack is half configured)"
+        for name in _SLACK_VARS
+        if name not in present
+    ]
     base = env.get("SLACK_API_BASE", "").strip() or DEFAULT_SLACK_API
     if urlparse(base).scheme not in ("http", "https"):
         problems.append("SLACK_API_BASE must start with http:// or https://")

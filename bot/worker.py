@@ -77,9 +77,9 @@ class Worker:
                 logger.warning("worker stopped with %d events unfinished", len(pending))
                 await asyncio.gather(*pending, return_exceptions=True)
 
-    async def drain(self, timeout: float = 10.0) -> None:
+    async def drain(self, within: float = 10.0) -> None:
         """Wait until nothing is runnable and nothing runs (tests and benchmarks)."""
-        async with asyncio.timeout(timeout):
+        async with asyncio.timeout(within):
             while True:
                 counts = await self._store.counts(self._clock())
                 if not self._running and not counts.get("pending") and not counts.get("working"):
@@ -128,16 +128,21 @@ class Worker:
         error = type(exc).__name__  # never str(exc): it may quote patient text
         logger.warning(
             "event %s (%s) failed on attempt %d: %s",
-            claimed.event_id, claimed.source, claimed.attempts, error,
+            claimed.event_id,
+            claimed.source,
+            claimed.attempts,
+            error,
             exc_info=logger.isEnabledFor(logging.DEBUG),
-        )  # fmt: skip
+        )
         delay = min(timedelta(seconds=2**claimed.attempts), MAX_BACKOFF)
         now: datetime = self._clock()
         retried = await self._store.retry_later(claimed.id, error, now + delay, self._max_attempts)
         if not retried:
             logger.error(
                 "event %s (%s) failed for good after %d attempts; staff alerted",
-                claimed.event_id, claimed.source, claimed.attempts,
-            )  # fmt: skip
+                claimed.event_id,
+                claimed.source,
+                claimed.attempts,
+            )
             if self._on_failed is not None:
                 await self._on_failed(claimed, error)

@@ -14,4 +14,5 @@ ROOT = Path(__file__).resolve().parents[1]
 def _knowledge() -> Knowledge:
     return build_knowledge(faq.load_or_raise(ROOT / "faq"), i18n.load(ROOT / "locales"))
 
+
 pytest_plugins = ["tests.standins.fixtures"]

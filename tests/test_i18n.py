@@ -23,10 +23,23 @@ def test_template_is_fresh(tmp_path: Path) -> None:
     """The committed .pot holds exactly the msgids the code uses (re-extract to update)."""
     out = tmp_path / "fresh.pot"
     subprocess.run(
-        [sys.executable, "-m", "babel.messages.frontend", "extract", "-F", "pyproject.toml",
-         "--no-location", "--sort-output", "-o", str(out), "."],
-        cwd=ROOT, check=True, capture_output=True,
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-m",
+            "babel.messages.frontend",
+            "extract",
+            "-F",
+            "pyproject.toml",
+            "--no-location",
+            "--sort-output",
+            "-o",
+            str(out),
+            ".",
+        ],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+    )
     assert _ids(out) == _ids(LOCALES / "messages.pot"), "run the extract command in README.md"
 
 

@@ -46,7 +46,7 @@ def user_of(raw: dict[str, Any]) -> str | None:
     return None
 
 
-def translate(raw: dict[str, Any]) -> LineEvent:
+def translate(raw: dict[str, Any]) -> LineEvent:  # noqa: PLR0911 - one return per event kind
     """A `LineEvent` from one event object of a webhook body."""
     base = {
         "event_id": str(raw.get("webhookEventId", "")),
@@ -68,7 +68,9 @@ def translate(raw: dict[str, Any]) -> LineEvent:
     user = source.user_id
     if isinstance(event, MessageEvent):
         if isinstance(event.message, TextMessageContent):
-            return LineEvent("text", user_id=user, reply_token=token, text=event.message.text, **base)
+            return LineEvent(
+                "text", user_id=user, reply_token=token, text=event.message.text, **base
+            )
         return LineEvent("media", user_id=user, reply_token=token, **base)
     if isinstance(event, FollowEvent):
         return LineEvent("follow", user_id=user, reply_token=token, **base)

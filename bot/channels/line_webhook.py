@@ -81,6 +81,8 @@ async def line_webhook(request: web.Request) -> web.Response:
     fresh = await inbound.store.enqueue(batch)
     inbound.wake()
     for event, new in zip(events, fresh, strict=True):
-        logger.info("line event stored" if new else "line event duplicate ignored",
-                    extra=fields(event_id=event["webhookEventId"], type=event.get("type")))  # fmt: skip
+        logger.info(
+            "line event stored" if new else "line event duplicate ignored",
+            extra=fields(event_id=event["webhookEventId"], type=event.get("type")),
+        )
     return web.json_response({})

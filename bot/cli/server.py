@@ -39,8 +39,10 @@ def _serve(settings: Settings) -> int:
         print(f"{err}\nThe FAQ has errors; fix them (python -m bot faq check).", file=sys.stderr)
         return 1
     if settings.slack is None:
-        logger.warning("Slack is not configured: hand-offs cannot reach staff; "
-                       "patients who need a person are asked to call the clinic")  # fmt: skip
+        logger.warning(
+            "Slack is not configured: hand-offs cannot reach staff; "
+            "patients who need a person are asked to call the clinic"
+        )
     logger.info("serving on port %d", settings.port)
     web.run_app(app, port=settings.port, print=None, shutdown_timeout=15, access_log=None)
     return 0

@@ -17,9 +17,17 @@ from bot.nlu.language import detect
 from bot.nlu.matcher import Ranking
 
 __all__ = [
-    "Choice", "Decision", "Kind", "Owner", "State",
-    "choose", "decide", "request_staff", "show_menu", "switch_language",
-]  # fmt: skip
+    "Choice",
+    "Decision",
+    "Kind",
+    "Owner",
+    "State",
+    "choose",
+    "decide",
+    "request_staff",
+    "show_menu",
+    "switch_language",
+]
 
 UNANSWERED_LIMIT = 2  # consecutive misses after which staff are brought in
 _MIN_JA_CHARS, _MIN_EN_LETTERS = 2, 4  # shorter messages ("ok", "PRP") keep the language
@@ -55,24 +63,41 @@ def decide(text: str, state: State, now: datetime, knowledge: Knowledge) -> Deci
     state = replace(state, lang=lang)
     if safety.is_emergency(text):
         return Decision(
-            Kind.EMERGENCY, "emergency", lang, texts.emergency(_), (),
-            needs_staff=True, urgent=True, reason="emergency", state=replace(state, misses=0),
-        )  # fmt: skip
+            Kind.EMERGENCY,
+            "emergency",
+            lang,
+            texts.emergency(_),
+            (),
+            needs_staff=True,
+            urgent=True,
+            reason="emergency",
+            state=replace(state, misses=0),
+        )
     if state.owner is not Owner.BOT:
         return Decision(Kind.RELAY, "relay", lang, "", needs_staff=True, state=state)
     requested = safety.language_request(text)
     if requested is not None:
         _ = texts.texts_for(knowledge.catalogs, requested)
         return Decision(
-            Kind.LANGUAGE, "language", requested, texts.language_switched(_),
-            texts.menu(knowledge.faq, requested, _), state=replace(state, lang=requested),
-        )  # fmt: skip
+            Kind.LANGUAGE,
+            "language",
+            requested,
+            texts.language_switched(_),
+            texts.menu(knowledge.faq, requested, _),
+            state=replace(state, lang=requested),
+        )
     if safety.asks_for_person(text):
         reason = "unanswered" if state.misses >= UNANSWERED_LIMIT else "asked"
         return Decision(
-            Kind.HANDOFF, "handoff", lang, texts.handoff(_), (), needs_staff=True,
-            reason=reason, state=replace(state, misses=0),
-        )  # fmt: skip
+            Kind.HANDOFF,
+            "handoff",
+            lang,
+            texts.handoff(_),
+            (),
+            needs_staff=True,
+            reason=reason,
+            state=replace(state, misses=0),
+        )
     if safety.is_greeting(text):
         return _small_talk(Kind.GREETING, texts.greeting(_), lang, state, knowledge)
     if safety.is_thanks(text):
@@ -88,27 +113,41 @@ def request_staff(lang: Lang, state: State, k: Knowledge, reason: str = "asked")
     """
     _ = texts.texts_for(k.catalogs, lang)
     return Decision(
-        Kind.HANDOFF, "handoff", lang, texts.handoff(_), (), needs_staff=True,
-        reason=reason, state=replace(state, lang=lang, misses=0),
-    )  # fmt: skip
+        Kind.HANDOFF,
+        "handoff",
+        lang,
+        texts.handoff(_),
+        (),
+        needs_staff=True,
+        reason=reason,
+        state=replace(state, lang=lang, misses=0),
+    )
 
 
 def switch_language(lang: Lang, state: State, k: Knowledge) -> Decision:
     """The patient chose a language; everything from now on is in it."""
     _ = texts.texts_for(k.catalogs, lang)
     return Decision(
-        Kind.LANGUAGE, "language", lang, texts.language_switched(_), texts.menu(k.faq, lang, _),
+        Kind.LANGUAGE,
+        "language",
+        lang,
+        texts.language_switched(_),
+        texts.menu(k.faq, lang, _),
         state=replace(state, lang=lang),
-    )  # fmt: skip
+    )
 
 
 def show_menu(lang: Lang, state: State, k: Knowledge) -> Decision:
     """The topic menu, as when the patient taps "Topics"."""
     _ = texts.texts_for(k.catalogs, lang)
     return Decision(
-        Kind.GREETING, "menu", lang, texts.menu_prompt(_), texts.menu(k.faq, lang, _),
+        Kind.GREETING,
+        "menu",
+        lang,
+        texts.menu_prompt(_),
+        texts.menu(k.faq, lang, _),
         state=replace(state, lang=lang),
-    )  # fmt: skip
+    )
 
 
 def _small_talk(kind: Kind, text: str, lang: Lang, state: State, k: Knowledge) -> Decision:
@@ -148,9 +187,14 @@ def choose(
         choices.insert(0, texts.staff_choice(_, reason=topic.id))
     choices.append(texts.menu_choice(_))
     return Decision(
-        Kind.ANSWER, topic.id, lang, topic.entry(lang).answer, texts.limited(choices),
-        candidates=candidates, state=replace(state, misses=0),
-    )  # fmt: skip
+        Kind.ANSWER,
+        topic.id,
+        lang,
+        topic.entry(lang).answer,
+        texts.limited(choices),
+        candidates=candidates,
+        state=replace(state, misses=0),
+    )
 
 
 def _clarify(
@@ -167,9 +211,14 @@ def _clarify(
         texts.staff_choice(_),
     ]
     return Decision(
-        Kind.CLARIFY, options[0], lang, texts.clarify(_), texts.limited(choices),
-        candidates=candidates, state=replace(state, misses=0),
-    )  # fmt: skip
+        Kind.CLARIFY,
+        options[0],
+        lang,
+        texts.clarify(_),
+        texts.limited(choices),
+        candidates=candidates,
+        state=replace(state, misses=0),
+    )
 
 
 def _fallback(
@@ -179,11 +228,22 @@ def _fallback(
     misses = state.misses + 1
     if misses >= UNANSWERED_LIMIT:
         return Decision(
-            Kind.FALLBACK, "fallback", lang, texts.fallback_twice(_), texts.menu(k.faq, lang, _),
-            needs_staff=True, reason="unanswered", candidates=candidates,
+            Kind.FALLBACK,
+            "fallback",
+            lang,
+            texts.fallback_twice(_),
+            texts.menu(k.faq, lang, _),
+            needs_staff=True,
+            reason="unanswered",
+            candidates=candidates,
             state=replace(state, misses=0),
-        )  # fmt: skip
+        )
     return Decision(
-        Kind.FALLBACK, "fallback", lang, texts.fallback(_), texts.menu(k.faq, lang, _),
-        candidates=candidates, state=replace(state, misses=misses),
-    )  # fmt: skip
+        Kind.FALLBACK,
+        "fallback",
+        lang,
+        texts.fallback(_),
+        texts.menu(k.faq, lang, _),
+        candidates=candidates,
+        state=replace(state, misses=misses),
+    )

@@ -46,8 +46,12 @@ class Index:
         bags = [extract(text, reader, weights) for _, text in examples]
         # A negative example ("ボトックスの料金") votes only with what sets it apart from the
         # FAQ (ボトックス), never with what it shares with a real topic (料金).
-        positive = {key for topic, bag in zip(self._topics, bags, strict=True)
-                    if topic not in negative for key in bag}  # fmt: skip
+        positive = {
+            key
+            for topic, bag in zip(self._topics, bags, strict=True)
+            if topic not in negative
+            for key in bag
+        }
         bags = [
             {k: v for k, v in bag.items() if k not in positive} if topic in negative else bag
             for topic, bag in zip(self._topics, bags, strict=True)

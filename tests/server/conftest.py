@@ -29,11 +29,14 @@ class Bot:
     http: aiohttp.ClientSession
     line: LineStandin
 
-    async def post(self, raw: bytes, *, signature: str | None = None,
-                   headers: dict[str, str] | None = None) -> aiohttp.ClientResponse:  # fmt: skip
+    async def post(
+        self, raw: bytes, *, signature: str | None = None, headers: dict[str, str] | None = None
+    ) -> aiohttp.ClientResponse:
         """POST a webhook body, signed correctly unless `signature` says otherwise."""
-        sent = {"Content-Type": "application/json",
-                "X-Line-Signature": events.sign(SECRET, raw) if signature is None else signature}  # fmt: skip
+        sent = {
+            "Content-Type": "application/json",
+            "X-Line-Signature": events.sign(SECRET, raw) if signature is None else signature,
+        }
         sent.update(headers or {})
         async with self.http.post(self.url + "/line/webhook", data=raw, headers=sent) as resp:
             await resp.read()
@@ -55,8 +58,12 @@ class Bot:
 
 
 def settings_for(line_url: str, database_url: str) -> Settings:
-    env = {"LINE_CHANNEL_SECRET": SECRET, "LINE_CHANNEL_ACCESS_TOKEN": "test-token",
-           "LINE_API_BASE": line_url, "DATABASE_URL": database_url}  # fmt: skip
+    env = {
+        "LINE_CHANNEL_SECRET": SECRET,
+        "LINE_CHANNEL_ACCESS_TOKEN": "test-token",
+        "LINE_API_BASE": line_url,
+        "DATABASE_URL": database_url,
+    }
     return Settings.from_env(env, faq_dir=ROOT / "faq")
 
 
@@ -70,9 +77,10 @@ async def _start_bot(
     servers: list[TestServer] = []
     http = aiohttp.ClientSession()
 
-    async def start(database_url: str | None = None, **kwargs: Any) -> Bot:
+    async def start(database_url: str | None = None, line_url: str | None = None) -> Bot:
         url = database_url or f"sqlite:///{tmp_path / 'bot.db'}"
-        app = create_app(settings_for(line_standin.base_url, url), knowledge=knowledge, **kwargs)
+        settings = settings_for(line_url or line_standin.base_url, url)
+        app = create_app(settings, knowledge=knowledge)
         server = TestServer(app, host="127.0.0.1")
         await server.start_server()
         servers.append(server)

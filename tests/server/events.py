@@ -18,7 +18,9 @@ def event_id() -> str:
     return f"01J0000000000000000000{next(_ids):04d}"
 
 
-def _base(kind: str, user: str, *, eid: str | None, redelivery: bool, token: str | None) -> dict[str, Any]:
+def _base(
+    kind: str, user: str, *, eid: str | None, redelivery: bool, token: str | None
+) -> dict[str, Any]:
     event: dict[str, Any] = {
         "type": kind,
         "mode": "active",
@@ -32,20 +34,36 @@ def _base(kind: str, user: str, *, eid: str | None, redelivery: bool, token: str
     return event
 
 
-def text(message: str, *, user: str = PATIENT, eid: str | None = None, token: str | None = None,
-         redelivery: bool = False) -> dict[str, Any]:  # fmt: skip
+def text(
+    message: str,
+    *,
+    user: str = PATIENT,
+    eid: str | None = None,
+    token: str | None = None,
+    redelivery: bool = False,
+) -> dict[str, Any]:
     """A text message event."""
     event = _base("message", user, eid=eid, redelivery=redelivery, token=token or _token())
-    event["message"] = {"type": "text", "id": str(next(_ids)), "quoteToken": "q" + _token(),
-                        "text": message}  # fmt: skip
+    event["message"] = {
+        "type": "text",
+        "id": str(next(_ids)),
+        "quoteToken": "q" + _token(),
+        "text": message,
+    }
     return event
 
 
 def sticker(*, user: str = PATIENT) -> dict[str, Any]:
     """A sticker message event."""
     event = _base("message", user, eid=None, redelivery=False, token=_token())
-    event["message"] = {"type": "sticker", "id": str(next(_ids)), "quoteToken": "q" + _token(),
-                        "packageId": "446", "stickerId": "1988", "stickerResourceType": "STATIC"}  # fmt: skip
+    event["message"] = {
+        "type": "sticker",
+        "id": str(next(_ids)),
+        "quoteToken": "q" + _token(),
+        "packageId": "446",
+        "stickerId": "1988",
+        "stickerResourceType": "STATIC",
+    }
     return event
 
 
@@ -76,7 +94,7 @@ def group_text(message: str) -> dict[str, Any]:
 
 
 def _token() -> str:
-    return hashlib.md5(str(next(_ids)).encode()).hexdigest()  # noqa: S324 - just an id
+    return hashlib.md5(str(next(_ids)).encode()).hexdigest()
 
 
 def body(*events: dict[str, Any]) -> bytes:

@@ -132,8 +132,14 @@ async def test_unfollow_forgets_state(bot: Bot) -> None:
 
 async def test_unknown_event_type_is_acknowledged_and_ignored(bot: Bot) -> None:
     """An event type the SDK does not know gets 200 and no message."""
-    ev = {"type": "futureEvent", "mode": "active", "timestamp": 1, "webhookEventId": events.event_id(),
-          "deliveryContext": {"isRedelivery": False}, "source": {"type": "user", "userId": events.PATIENT}}  # fmt: skip
+    ev = {
+        "type": "futureEvent",
+        "mode": "active",
+        "timestamp": 1,
+        "webhookEventId": events.event_id(),
+        "deliveryContext": {"isRedelivery": False},
+        "source": {"type": "user", "userId": events.PATIENT},
+    }
     assert await bot.send(ev) == 200
     await bot.settle()
     assert bot.line.requests == []
