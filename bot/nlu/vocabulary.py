@@ -32,22 +32,21 @@ def _pairs(word: str) -> list[str]:
     return [word[i : i + 2] for i in range(len(word) - 1)]
 
 
-def within(a: str, b: str, limit: int) -> bool:
-    """True when the optimal-string-alignment distance of a and b is at most `limit`."""
-    if abs(len(a) - len(b)) > limit:
-        return False
-    prev2: list[int] = []
-    prev = list(range(len(b) + 1))
-    for i, ca in enumerate(a, 1):
-        cur = [i] + [0] * len(b)
-        for j, cb in enumerate(b, 1):
-            cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb))
-            if i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
-                cur[j] = min(cur[j], prev2[j - 2] + 1)
-        if min(cur) > limit:
-            return False
-        prev2, prev = prev, cur
-    return prev[-1] <= limit
+def deletions(word: str, depth: int) -> set[str]:
+    """`word` with up to `depth` characters deleted (SymSpell's trick for fast typo look-up).
+
+    Two words share a deletion variant when they are one edit apart (insert, delete, replace)
+    or swap two neighbours ("sied" and "side" both give "sid").
+    """
+    found = {word}
+    frontier = {word}
+    for _ in range(depth):
+        frontier = {w[:i] + w[i + 1 :] for w in frontier for i in range(len(w))}
+        found |= frontier
+    return found
+
+
+_LONG_WORD = 7  # words this long may carry two typos
 
 
 class Vocabulary:
@@ -62,19 +61,14 @@ class Vocabulary:
             self._loan.update(loanwords(text))
             for word in kanji_words(text):
                 self._kanji_pairs.update(_pairs(word))
-        self._by_length: dict[int, list[str]] = {}
+        self._near: set[str] = set()
         for word in self._english:
-            self._by_length.setdefault(len(word), []).append(word)
+            self._near |= deletions(word, 2 if len(word) >= _LONG_WORD else 1)
 
     def _known_english(self, word: str) -> bool:
         if word in self._english or len(word) < _MIN_ENGLISH or word.isdigit():
             return True
-        limit = 1 if len(word) <= 6 else 2
-        return any(
-            within(word, known, limit)
-            for n in range(len(word) - limit, len(word) + limit + 1)
-            for known in self._by_length.get(n, ())
-        )
+        return not self._near.isdisjoint(deletions(word, 2 if len(word) >= _LONG_WORD else 1))
 
     def _known_loanword(self, word: str) -> bool:
         return any(word in known or known in word for known in self._loan)
