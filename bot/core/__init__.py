@@ -50,8 +50,11 @@ def _language(text: str, state: State) -> Lang:
 
 def _scored(ranking: Ranking, knowledge: Knowledge) -> list[tuple[str, float]]:
     """Scores lowered by the share of words the FAQ has never seen ("botox")."""
+    th = knowledge.thresholds
     share = ranking.unknown_words / ranking.content_words if ranking.content_words else 0.0
-    factor = 1.0 - knowledge.thresholds.unknown_penalty * share
+    factor = 1.0 - th.unknown_penalty * share
+    if ranking.foreign_words:  # names something the FAQ does not cover: "botox", "脱毛"
+        factor *= 1.0 - th.foreign_penalty
     return [(topic, round(score * factor, 4)) for topic, score in ranking.scores]
 
 
@@ -157,13 +160,24 @@ def _small_talk(kind: Kind, text: str, lang: Lang, state: State, k: Knowledge) -
 
 
 def _matched(text: str, lang: Lang, state: State, k: Knowledge) -> Decision:
-    scored = _scored(k.index.rank(text), k)
+    _ = texts.texts_for(k.catalogs, lang)
+    ranking = k.index.rank(text)
+    scored, unknown = _scored(ranking, k), ranking.unknown_words
     candidates = tuple((t, s) for t, s in scored if t != OUT_OF_SCOPE)
     th = k.thresholds
     best, best_score = scored[0] if scored else (OUT_OF_SCOPE, 0.0)
-    if best == OUT_OF_SCOPE or best_score < th.floor:
-        return _fallback(lang, state, k, candidates)
     runner_up = candidates[1] if len(candidates) > 1 else None
+    if best != OUT_OF_SCOPE and th.doubt <= best_score < th.floor and not unknown:
+        # Weakly close and nothing in it the FAQ does not know: ask rather than give up.
+        options = [best] + ([runner_up[0]] if runner_up and runner_up[1] >= th.doubt else [])
+        return _clarify(options, lang, state, k, candidates)
+    if best == OUT_OF_SCOPE or best_score < th.floor:
+        chat = safety.small_talk(text)  # "hello, I just added this account"
+        if chat == "greeting":
+            return _small_talk(Kind.GREETING, texts.greeting(_), lang, state, k)
+        if chat == "thanks":
+            return _small_talk(Kind.THANKS, texts.thanks(_), lang, state, k)
+        return _fallback(lang, state, k, candidates)
     close = runner_up is not None and runner_up[1] >= max(best_score - th.margin, th.floor)
     lead = best_score - (runner_up[1] if runner_up else 0.0)
     if close or (best_score < th.answer and lead < th.lead):

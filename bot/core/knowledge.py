@@ -22,10 +22,12 @@ class Thresholds:
     """Score limits for the decision, calibrated with `python -m bot eval` (docs/matching.md)."""
 
     answer: float = 0.42  # a best score under this is never answered outright
-    floor: float = 0.30  # under this nothing is close: fallback
+    floor: float = 0.16  # under this nothing is close: fallback
+    doubt: float = 0.16  # from here to `floor`, a message with no unknown word is clarified
     margin: float = 0.06  # a runner-up within this of the best makes the answer ambiguous
     lead: float = 0.15  # a best this far ahead of the runner-up is answered even if under `answer`
-    unknown_penalty: float = 1.0  # share of the score lost when every content word is unknown
+    unknown_penalty: float = 0.6  # share of the score lost when every content word is unknown
+    foreign_penalty: float = 0.8  # further share lost when a word is a known out-of-scope one
 
 
 @dataclass(frozen=True)

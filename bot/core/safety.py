@@ -35,8 +35,10 @@ _EMERGENCY_JA = [
     r"(喉|のど)(が|の)?(詰ま|つま|閉ま|しま|締め|しめ|苦し|くるし|ひゅ)",
     r"(全身|ぜんしん)(に|が|の)?(じんましん|蕁麻疹|発疹|ほっしん|ぶつぶつ)",
     # High fever with confusion.
-    r"(熱|ねつ|発熱|はつねつ|\d\d(\.\d)?度).*(朦朧|もうろう|混乱|こんらん|錯乱|うわごと|わけのわからな|意味のわからな|ぼうっと|ぼーっと|ぼっと|話が通じ|言ってることがおかし|いってることがおかし|言動がおかし|様子がおかし|ようすがおかし)",
+    r"(熱|ねつ|発熱|はつねつ|\d\d(\.\d)?度).*(朦朧|もうろう|混乱|こんらん|錯乱|うわごと|わけのわからな|意味のわからな|意味不明|いみふめい|ぼうっと|ぼーっと|ぼっと|話が通じ|はなしがつうじ|会話にならな|かいわにならな|呼びかけ|よびかけ)",
     r"(朦朧|もうろう|混乱|こんらん|錯乱|うわごと).*(熱|ねつ|発熱|はつねつ)",
+    # A high fever with "something is odd" about what the person says or how they are.
+    r"(高熱|こうねつ|(39|40|41|42)(\.\d)?度|熱が(39|40|41|42)).*((言っ|いっ|話し|はなし)て(い)?る(こと)?が?(おかし|へん|変)|言動|げんどう|様子が(おかし|へん|変)|ようすが(おかし|へん)|反応が(おかし|鈍|にぶ))",
     # Heavy bleeding.
     r"(血|出血|しゅっけつ|ちが).{0,12}(止まらな|とまらな|止まりませ|とまりませ|止まらず|とまらず)",
     r"(大量|たいりょう)(に|の)?(出血|しゅっけつ|血|ち)",
@@ -87,6 +89,7 @@ _LANG_EN = re.compile(
 
 _GREETINGS = r"(こんにちは|こんにちわ|こんばんは|こんばんわ|おはよう(ございます)?|はじめまして|初めまして|よろしく(お願い|おねがい)(します|いたします)?|もしもし|hello|hi|hey|hiya|good (morning|afternoon|evening)|nice to meet you)"
 _THANKS = r"(ありがとう(ございます|ございました)?|有難う(ございます)?|どうも|助かりました|たすかりました|了解(です|しました)?|りょうかい(です|しました)?|わかりました|分かりました|さようなら|またね|失礼します|thank(s| you)( so much| very much| a lot)?|thx|ty|bye|goodbye|got it|ok(ay)?|great|perfect|cheers)"
+_WORD = r"(?<![a-z]){}(?![a-z])"  # "hi" is not in "this"; Japanese needs no boundary
 _LEFTOVER = re.compile(r"[\s\W_ー〜!！?？。、,.♪w笑です]+")
 
 
@@ -129,6 +132,17 @@ def _only(pattern: str, text: str) -> bool:
 def is_greeting(text: str) -> bool:
     """A message that is only a greeting (a question after it goes to matching)."""
     return _only(_GREETINGS, text)
+
+
+def small_talk(text: str) -> str | None:
+    """ "greeting" or "thanks" when the message contains one, anywhere (for messages that
+    match no topic: "はじめまして、友だち追加しました" is still a greeting)."""
+    norm = normalize(text)
+    if re.search(_WORD.format(_THANKS), norm):
+        return "thanks"
+    if re.search(_WORD.format(_GREETINGS), norm):
+        return "greeting"
+    return None
 
 
 def is_thanks(text: str) -> bool:

@@ -164,6 +164,7 @@ class Weights:
     trigram: float = 0.3
     kanji: float = 0.8
     word_pair: float = 0.5
+    idf_power: float = 1.0  # >1 lets rare, telling features outweigh common domain words
     second: float = 0.1  # share of a topic's second-best example added to its score
     centroid: float = 0.5  # share of the score from the topic's centroid (vs. nearest example)
 
@@ -191,8 +192,13 @@ def _bigrams(run: str) -> list[str]:
     return [run] if len(run) == 1 else [run[i : i + 2] for i in range(len(run) - 1)]
 
 
-def extract(text: str, reader: Reader, weights: Weights) -> dict[str, float]:
-    """Weighted bag of features of one message; `text` may be raw patient input."""
+def extract(
+    text: str, reader: Reader, weights: Weights, correct: Callable[[str], str] | None = None
+) -> dict[str, float]:
+    """Weighted bag of features of one message; `text` may be raw patient input.
+
+    `correct` maps an English word to the one the examples use ("saef" -> "safe").
+    """
     norm = normalize(text)
     feats: dict[str, float] = {}
 
@@ -216,6 +222,8 @@ def extract(text: str, reader: Reader, weights: Weights) -> dict[str, float]:
             if all(is_japanese(ch) for ch in bg):
                 add("r:" + bg, reading_weight)
     words = english_words(norm)
+    if correct is not None:
+        words = [correct(w) for w in words]
     for word in words:
         add("w:" + word, weights.word)
         padded = f"#{word}#"

@@ -26,4 +26,5 @@ def detect(text: str) -> Lang | None:
         return "ja"
     if hiragana >= 2:  # particles and endings: the sentence itself is Japanese
         return "en" if latin > _LATIN_WORD_SHARE * japanese else "ja"
-    return "en" if latin >= japanese else "ja"
+    # No particles: a Japanese noun borrowed into English ("what's エクソソーム?") or bare nouns.
+    return "en" if 2 * latin >= japanese else "ja"

@@ -11,7 +11,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from bot.nlu.features import Reader, Weights, extract
-from bot.nlu.vocabulary import Vocabulary
+from bot.nlu.spelling import Speller
+from bot.nlu.vocabulary import Vocabulary, content_words
 
 
 @dataclass(frozen=True)
@@ -21,6 +22,7 @@ class Ranking:
     scores: tuple[tuple[str, float], ...]
     unknown_words: int
     content_words: int
+    foreign_words: int = 0  # unknown words that out-of-scope examples use ("botox")
 
     @property
     def best(self) -> tuple[str, float] | None:
@@ -35,15 +37,19 @@ class Index:
         examples: Sequence[tuple[str, str]],
         reader: Reader,
         vocabulary: Vocabulary,
+        *,
         weights: Weights | None = None,
         negative: frozenset[str] = frozenset(),
+        foreign: Vocabulary | None = None,
     ) -> None:
         weights = weights or Weights()
         self._reader = reader
         self._weights = weights
         self._vocabulary = vocabulary
+        self._foreign = foreign
         self._topics = [topic for topic, _ in examples]
         bags = [extract(text, reader, weights) for _, text in examples]
+        self._speller = Speller(key[2:] for bag in bags for key in bag if key.startswith("w:"))
         # A negative example ("ボトックスの料金") votes only with what sets it apart from the
         # FAQ (ボトックス), never with what it shares with a real topic (料金).
         positive = {
@@ -61,8 +67,11 @@ class Index:
             for key in bag:
                 df[key] = df.get(key, 0) + 1
         n = len(bags)
-        self._idf = {key: math.log((n + 1) / (count + 1)) + 1.0 for key, count in df.items()}
-        self._unseen_idf = math.log(n + 1) + 1.0
+        power = weights.idf_power
+        self._idf = {
+            key: (math.log((n + 1) / (count + 1)) + 1.0) ** power for key, count in df.items()
+        }
+        self._unseen_idf = (math.log(n + 1) + 1.0) ** power
         self._postings: dict[str, list[tuple[int, float]]] = {}
         sums: dict[str, dict[str, float]] = {}
         for i, bag in enumerate(bags):
@@ -79,14 +88,21 @@ class Index:
             for key, value in total.items():
                 self._centroids.setdefault(key, []).append((topic, value / norm))
 
+    def _unknown(self, text: str) -> tuple[int, int, int]:
+        """(unknown, content, foreign) word counts: foreign ones are known out-of-scope."""
+        words = content_words(text)
+        unknown = [(kind, w) for kind, w in words if not self._vocabulary.knows(kind, w)]
+        foreign = sum(1 for kind, w in unknown if self._foreign and self._foreign.knows(kind, w))
+        return len(unknown), len(words), foreign
+
     def rank(self, text: str, limit: int = 5) -> Ranking:
         """The `limit` closest topics to `text`, with cosine scores in [0, 1]."""
-        bag = extract(text, self._reader, self._weights)
-        unknown, content = self._vocabulary.unknown(text)
+        bag = extract(text, self._reader, self._weights, self._speller)
+        unknown, content, foreign = self._unknown(text)
         query = {key: tf * self._idf.get(key, self._unseen_idf) for key, tf in bag.items()}
         norm = math.sqrt(sum(v * v for v in query.values()))
         if not norm:
-            return Ranking((), unknown, content)
+            return Ranking((), unknown, content, foreign)
         dots: dict[int, float] = {}
         for key, qv in query.items():
             for i, ev in self._postings.get(key, ()):
@@ -111,7 +127,7 @@ class Index:
             for t, (a, b) in top.items()
         }
         ranked = sorted(best.items(), key=lambda item: item[1], reverse=True)[:limit]
-        return Ranking(tuple(ranked), unknown, content)
+        return Ranking(tuple(ranked), unknown, content, foreign)
 
 
 def build(
@@ -121,5 +137,17 @@ def build(
     weights: Weights | None = None,
     negative: frozenset[str] = frozenset(),
 ) -> Index:
-    """An index over the examples; the vocabulary comes from all FAQ text, answers included."""
-    return Index(list(examples), reader, Vocabulary(vocabulary_texts), weights, negative)
+    """An index over the examples; the vocabulary comes from all FAQ text, answers included.
+
+    Examples of a `negative` topic also teach the words of what the FAQ does not cover.
+    """
+    examples = list(examples)
+    foreign = Vocabulary(text for topic, text in examples if topic in negative)
+    return Index(
+        examples,
+        reader,
+        Vocabulary(vocabulary_texts),
+        weights=weights,
+        negative=negative,
+        foreign=foreign,
+    )

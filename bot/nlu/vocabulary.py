@@ -13,6 +13,9 @@ from bot.nlu.features import english_words
 from bot.nlu.normalize import fold_kana, normalize
 
 _KATAKANA_WORD = re.compile(r"[\u30a1-\u30fa\u30fc]{3,}")
+_ACRONYM = re.compile(
+    r"(?<![A-Za-z])[A-Z]{2,5}(?![A-Za-z])"
+)  # ED, PRP, AGA, IVF: short, but they name things
 _KANJI_WORD = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff々]{2,}")
 _MIN_ENGLISH = 4  # shorter words are too ambiguous to call unknown
 
@@ -21,6 +24,11 @@ def loanwords(text: str) -> list[str]:
     """Katakana words of three or more characters, folded like everything else."""
     nfkc = unicodedata.normalize("NFKC", text)
     return [fold_kana(w).replace("ー", "") for w in _KATAKANA_WORD.findall(nfkc)]
+
+
+def acronyms(text: str) -> list[str]:
+    """Upper-case abbreviations, lower-cased: "PRP" -> "prp"."""
+    return [w.lower() for w in _ACRONYM.findall(unicodedata.normalize("NFKC", text))]
 
 
 def kanji_words(text: str) -> list[str]:
@@ -46,7 +54,7 @@ def deletions(word: str, depth: int) -> set[str]:
     return found
 
 
-_LONG_WORD = 7  # words this long may carry two typos
+LONG_WORD = 7  # words this long may carry two typos
 
 
 class Vocabulary:
@@ -56,31 +64,44 @@ class Vocabulary:
         self._english: set[str] = set()
         self._loan: set[str] = set()
         self._kanji_pairs: set[str] = set()
+        self._acronyms: set[str] = set()
         for text in texts:
+            self._acronyms.update(acronyms(text))
             self._english.update(english_words(normalize(text)))
             self._loan.update(loanwords(text))
             for word in kanji_words(text):
                 self._kanji_pairs.update(_pairs(word))
         self._near: set[str] = set()
         for word in self._english:
-            self._near |= deletions(word, 2 if len(word) >= _LONG_WORD else 1)
+            self._near |= deletions(word, 2 if len(word) >= LONG_WORD else 1)
 
     def _known_english(self, word: str) -> bool:
         if word in self._english or len(word) < _MIN_ENGLISH or word.isdigit():
             return True
-        return not self._near.isdisjoint(deletions(word, 2 if len(word) >= _LONG_WORD else 1))
+        return not self._near.isdisjoint(deletions(word, 2 if len(word) >= LONG_WORD else 1))
 
     def _known_loanword(self, word: str) -> bool:
         return any(word in known or known in word for known in self._loan)
 
-    def unknown(self, text: str) -> tuple[int, int]:
-        """(unknown content words, content words) in `text`."""
-        words = [w for w in english_words(normalize(text)) if len(w) >= _MIN_ENGLISH]
-        loans = loanwords(text)
-        kanji = kanji_words(text)
-        unknown = sum(not self._known_english(w) for w in words)
-        unknown += sum(not self._known_loanword(w) for w in loans)
-        # A kanji word is unknown when some pair of its characters never occurs in the FAQ
-        # (予防接種, 駐車場); known words in new compounds (エクソソーム点滴料金) still count.
-        unknown += sum(not all(p in self._kanji_pairs for p in _pairs(w)) for w in kanji)
-        return unknown, len(words) + len(loans) + len(kanji)
+    def knows(self, kind: str, word: str) -> bool:
+        """Whether a content word of `kind` ("en", "loan" or "kanji") occurs in these texts.
+
+        A kanji word counts as known when every pair of its characters occurs, so known words
+        in new compounds (エクソソーム点滴料金) are known and 予防接種 or 駐車場 are not.
+        """
+        if kind == "en":
+            return self._known_english(word)
+        if kind == "loan":
+            return self._known_loanword(word)
+        if kind == "acronym":
+            return word in self._acronyms or word in self._english
+        return all(p in self._kanji_pairs for p in _pairs(word))
+
+
+def content_words(text: str) -> list[tuple[str, str]]:
+    """The words that carry a message's meaning, each with its kind: en, loan or kanji."""
+    words = [("en", w) for w in english_words(normalize(text)) if len(w) >= _MIN_ENGLISH]
+    words += [("acronym", w) for w in acronyms(text) if len(w) < _MIN_ENGLISH]
+    words += [("loan", w) for w in loanwords(text)]
+    words += [("kanji", w) for w in kanji_words(text)]
+    return words
