@@ -195,6 +195,15 @@ class Store(Protocol):
     async def reset_conversation(self, user_key: str) -> None:
         """Forget language, misses, owner and data (LINE unfollow); the id stays."""
 
+    async def conversations_owned_by_staff(self) -> list[Conversation]:
+        """Conversations waiting for or owned by staff (their deadlines need watching)."""
+
+    async def link_thread(self, thread_ts: str, conversation_id: str) -> None:
+        """Remember which conversation a staff thread belongs to (idempotent)."""
+
+    async def conversation_for_thread(self, thread_ts: str) -> Conversation | None:
+        """The conversation a staff thread belongs to, if any."""
+
     async def audit(self, entry: AuditEntry) -> None:
         """Record one answer sent."""
 

@@ -130,6 +130,36 @@ class Conversations(SqlBase):
                 now,
             )
 
+    async def conversations_owned_by_staff(self) -> list[Conversation]:
+        """Conversations waiting for or owned by staff (their deadlines need watching)."""
+        async with self._read() as session:
+            rows = await session.fetch(
+                f"SELECT {CONVERSATION_COLUMNS} FROM conversations WHERE owner <> 'bot'"
+                " ORDER BY updated_at"
+            )
+        return [to_conversation(row) for row in rows]
+
+    async def link_thread(self, thread_ts: str, conversation_id: str) -> None:
+        """Remember which conversation a staff thread belongs to (idempotent)."""
+        async with self._write() as session:
+            await session.execute(
+                "INSERT INTO threads (thread_ts, conversation_id, created_at) VALUES ($1, $2, $3)"
+                " ON CONFLICT (thread_ts) DO NOTHING",
+                thread_ts,
+                conversation_id,
+                self._clock(),
+            )
+
+    async def conversation_for_thread(self, thread_ts: str) -> Conversation | None:
+        """The conversation a staff thread belongs to, if any."""
+        async with self._read() as session:
+            rows = await session.fetch(
+                f"SELECT {CONVERSATION_COLUMNS} FROM conversations WHERE id ="
+                " (SELECT conversation_id FROM threads WHERE thread_ts = $1)",
+                thread_ts,
+            )
+        return to_conversation(rows[0]) if rows else None
+
     async def reset_conversation(self, user_key: str) -> None:
         """Forget language, misses, owner and data (LINE unfollow); the id stays."""
         async with self._write() as session:

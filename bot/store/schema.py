@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from bot.store.rows import Session
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 _TABLES = """
 CREATE TABLE IF NOT EXISTS schema_version (
@@ -83,7 +83,14 @@ CREATE TABLE IF NOT EXISTS audit (
 );
 CREATE INDEX IF NOT EXISTS audit_conversation ON audit (conversation_id, id);
 CREATE INDEX IF NOT EXISTS audit_user ON audit (user_key);
-CREATE INDEX IF NOT EXISTS audit_at ON audit (at)
+CREATE INDEX IF NOT EXISTS audit_at ON audit (at);
+CREATE TABLE IF NOT EXISTS threads (
+    thread_ts TEXT PRIMARY KEY,
+    conversation_id TEXT NOT NULL REFERENCES conversations (id) ON DELETE CASCADE,
+    created_at {timestamp} NOT NULL
+);
+CREATE INDEX IF NOT EXISTS conversations_owner ON conversations (owner)
+    WHERE owner <> 'bot'
 """
 
 
@@ -123,6 +130,8 @@ async def create_schema(session: Session, types: ColumnTypes) -> None:
     found = rows[0]["version"] if rows else None
     if found is None:
         await session.execute("INSERT INTO schema_version (version) VALUES ($1)", SCHEMA_VERSION)
+    elif found < SCHEMA_VERSION:  # every step so far only adds tables, created above
+        await session.execute("UPDATE schema_version SET version = $1", SCHEMA_VERSION)
     elif found > SCHEMA_VERSION:
         msg = f"database schema version {found} is newer than this code ({SCHEMA_VERSION})"
         raise RuntimeError(msg)

@@ -129,3 +129,30 @@ async def test_unknown_conversation_is_none(store: Store) -> None:
     """Looking up an id or user that was never seen gives None."""
     assert await store.conversation("nope") is None
     assert await store.conversation_for_user("U-nobody") is None
+
+
+async def test_threads_map_to_their_conversation(store: Store) -> None:
+    """A staff thread finds its patient's conversation; linking twice changes nothing."""
+    conv, _ = await _claimed(store)
+    await store.link_thread("1700000000.000100", conv.id)
+    await store.link_thread("1700000000.000100", conv.id)
+    found = await store.conversation_for_thread("1700000000.000100")
+    assert found is not None and found.id == conv.id
+    assert await store.conversation_for_thread("1700000000.999999") is None
+
+
+async def test_staff_owned_conversations_are_listed(store: Store) -> None:
+    """Only conversations waiting for or owned by staff are listed for deadline checks."""
+    conv, claimed = await _claimed(store)
+    assert await store.conversations_owned_by_staff() == []
+    saved = await store.commit(replace(conv, owner=Owner.WAITING), [], claimed.id)
+    listed = await store.conversations_owned_by_staff()
+    assert saved is not None and [c.id for c in listed] == [conv.id]
+
+
+async def test_forget_removes_thread_links(store: Store) -> None:
+    """Forgetting a patient also forgets which staff thread was theirs."""
+    conv, _ = await _claimed(store)
+    await store.link_thread("1700000000.000100", conv.id)
+    await store.forget(conv.user_key)
+    assert await store.conversation_for_thread("1700000000.000100") is None
