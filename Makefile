@@ -35,4 +35,4 @@ test: $(VENV)/.installed node_modules/.installed lint
 catalogs: $(VENV)/.installed
 	$(PY) -m babel.messages.frontend extract -F pyproject.toml --no-location --sort-output \
 		--project clinic-bot -o locales/messages.pot .
-	$(PY) -m babel.messages.frontend update -i locales/messages.pot -d locales --no-location
+	$(PY) -m babel.messages.frontend update -i locales/messages.pot -d locales --ignore-obsolete --no-fuzzy-matching

@@ -17,13 +17,17 @@ from functools import partial
 from aiohttp import web
 from linebot.v3.messaging import AsyncApiClient, AsyncMessagingApi, Configuration
 from linebot.v3.webhook import SignatureValidator
+from slack_sdk.web.async_client import AsyncWebClient
 
-from bot import __version__, faq, i18n
+from bot import __version__, faq, handoff, hours, i18n
+from bot.channels import slack
 from bot.channels.line_send import LineSender
 from bot.channels.line_webhook import INBOUND, MAX_BODY, LineInbound, line_webhook
+from bot.channels.slack_desk import SlackDesk
 from bot.conversation import Services, handle
 from bot.core.knowledge import Knowledge, build_knowledge
 from bot.logs import PatientTag
+from bot.scheduler import watch_deadlines
 from bot.settings import Settings
 from bot.store import Claimed, Clock, Store, open_store, utc_now
 from bot.worker import Worker
@@ -64,6 +68,8 @@ def create_app(
     app[RUNTIME] = Runtime(knowledge or load_knowledge(settings))
     app.router.add_post("/line/webhook", line_webhook)
     app.router.add_get("/healthz", healthz)
+    if settings.slack is not None:
+        app.router.add_post("/slack/events", slack.slack_events)
     app.cleanup_ctx.append(_resources)
     return app
 
@@ -76,13 +82,23 @@ async def _resources(app: web.Application) -> AsyncIterator[None]:
     )
     try:
         api = AsyncMessagingApi(client)
+        policy = handoff.Policy(
+            hours=hours.load(settings.hours_file) if settings.hours_file else None,
+            wait_minutes=settings.handoff_wait_minutes,
+            idle=timedelta(hours=settings.handoff_idle_hours),
+        )
+        web_client, desk = _slack_client(settings, store, runtime)
         services = Services(
             store=store,
             knowledge=lambda: runtime.knowledge,
             sender=LineSender(api),
-            profile_language=partial(_profile_language, api),
+            profile=partial(_profile, api),
             clock=clock,
             tag=PatientTag(settings.line_channel_secret.reveal().encode()),
+            desk=desk,
+            policy=policy,
+            mask_pii=settings.mask_pii,
+            staff_labels=dict(settings.staff_labels),
         )
         worker = Worker(
             store,
@@ -94,22 +110,47 @@ async def _resources(app: web.Application) -> AsyncIterator[None]:
         runtime.store, runtime.worker = store, worker
         validator = SignatureValidator(settings.line_channel_secret.reveal())
         app[INBOUND] = LineInbound(validator, store, worker.wake, clock)
+        if settings.slack is not None and web_client is not None:
+            inbound = slack.SlackInbound(
+                store, worker.wake, lambda: runtime.knowledge, clock, settings.slack.staff_channel
+            )
+            app[slack.BOLT] = slack.build(
+                web_client, settings.slack.signing_secret.reveal(), inbound
+            )
         await worker.start()
-        pruner = asyncio.create_task(_prune_forever(store, clock, settings.retention_days))
-        runtime.tasks.add(pruner)
+        background = [
+            asyncio.create_task(_prune_forever(store, clock, settings.retention_days)),
+            asyncio.create_task(watch_deadlines(store, policy, clock, worker.wake)),
+        ]
+        runtime.tasks.update(background)
         yield
-        pruner.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await pruner
+        for task in background:
+            task.cancel()
+        for task in background:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
         await worker.stop()
     finally:
         await client.close()
         await store.close()
 
 
-async def _profile_language(api: AsyncMessagingApi, user_id: str) -> str | None:
+async def _profile(api: AsyncMessagingApi, user_id: str) -> tuple[str | None, str | None]:
     profile = await api.get_profile(user_id, _request_timeout=5)
-    return profile.language
+    return profile.display_name, profile.language
+
+
+def _slack_client(
+    settings: Settings, store: Store, runtime: Runtime
+) -> tuple[AsyncWebClient | None, SlackDesk | None]:
+    """The Slack Web API client and the desk that posts cards, when Slack is configured."""
+    if settings.slack is None:
+        return None, None
+    client = AsyncWebClient(
+        token=settings.slack.bot_token.reveal(), base_url=settings.slack.api_base
+    )
+    staff_text = runtime.knowledge.catalogs[settings.staff_lang].gettext  # type: ignore[index]
+    return client, SlackDesk(client, settings.slack.staff_channel, store, staff_text)
 
 
 async def _failed_for_good(claimed: Claimed, error: str) -> None:

@@ -72,6 +72,12 @@ class Settings:
     worker_concurrency: int
     faq_dir: Path
     slack: SlackSettings | None = None
+    hours_file: Path | None = None
+    handoff_wait_minutes: int = 15
+    handoff_idle_hours: int = 24
+    mask_pii: bool = True
+    staff_labels: tuple[tuple[str, str], ...] = ()
+    staff_lang: str = "ja"
 
     @classmethod
     def from_env(cls, env: Mapping[str, str], *, faq_dir: Path) -> "Settings":
@@ -110,6 +116,24 @@ class Settings:
         retention = integer("AUDIT_RETENTION_DAYS", 30, 1, 3650)
         concurrency = integer("WORKER_CONCURRENCY", 8, 1, 256)
         slack = _slack(env, problems)
+        wait = integer("HANDOFF_WAIT_MINUTES", 15, 1, 1440)
+        idle = integer("HANDOFF_IDLE_HOURS", 24, 1, 24 * 30)
+        hours_file = Path(
+            env.get("HOURS_FILE", "").strip() or faq_dir.parent / "config" / "hours.toml"
+        )
+        if not hours_file.is_file():
+            problems.append(f"HOURS_FILE {hours_file} does not exist")
+        masking = env.get("MASK_PII", "on").strip().lower()
+        if masking not in ("on", "off", "true", "false", "1", "0"):
+            problems.append(f"MASK_PII must be on or off, got {masking!r}")
+        staff_lang = env.get("STAFF_LANG", "ja").strip() or "ja"
+        if staff_lang not in ("ja", "en"):
+            problems.append(f"STAFF_LANG must be ja or en, got {staff_lang!r}")
+        labels = tuple(
+            (lang, env[f"STAFF_LABEL_{lang.upper()}"])
+            for lang in ("ja", "en")
+            if env.get(f"STAFF_LABEL_{lang.upper()}", "").strip()
+        )
         if problems:
             raise SettingsError(problems)
         return cls(
@@ -123,6 +147,12 @@ class Settings:
             worker_concurrency=concurrency,
             faq_dir=faq_dir,
             slack=slack,
+            hours_file=hours_file,
+            handoff_wait_minutes=wait,
+            handoff_idle_hours=idle,
+            mask_pii=masking in ("on", "true", "1"),
+            staff_labels=labels,
+            staff_lang=staff_lang,
         )
 
 

@@ -133,3 +133,42 @@ def group_note(_: Gettext) -> str:
 def switch_language_choice(lang: Lang) -> Choice:
     """A quick reply offering the other language, labelled in that language."""
     return Choice("English", "lang=en") if lang == "ja" else Choice("日本語", "lang=ja")
+
+
+def after_hours(_: Gettext, opening: str) -> str:
+    return _(
+        "Our staff are away now. A staff member will reply in this chat after we open ({opening})."
+    ).format(opening=opening)
+
+
+def unreachable(_: Gettext) -> str:
+    return _(
+        "I'm sorry, our staff cannot be reached through this chat right now. Please call the "
+        "clinic directly."
+    )
+
+
+def returned(_: Gettext) -> str:
+    return _(
+        "Our staff have handed you back to me, the clinic's assistant. Ask me anything, or "
+        'choose "Talk to staff" at any time.'
+    )
+
+
+def closed(_: Gettext) -> str:
+    return _(
+        "Your conversation with our staff is closed. Thank you! I, the clinic's assistant, "
+        "will answer your questions again from now on."
+    )
+
+
+def idle(_: Gettext) -> str:
+    return _(
+        "As there have been no messages for a while, I, the clinic's assistant, will answer "
+        'your questions again. Choose "Talk to staff" to reach a person.'
+    )
+
+
+def staff_label(_: Gettext) -> str:
+    """The prefix of a staff member's reply relayed to the patient."""
+    return _("[Clinic staff]")

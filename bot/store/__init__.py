@@ -195,6 +195,9 @@ class Store(Protocol):
     async def reset_conversation(self, user_key: str) -> None:
         """Forget language, misses, owner and data (LINE unfollow); the id stays."""
 
+    async def daily_stats(self, start: datetime, end: datetime) -> dict[str, int]:
+        """Messages received, answers, fallbacks in [start, end); hand-offs open now."""
+
     async def conversations_owned_by_staff(self) -> list[Conversation]:
         """Conversations waiting for or owned by staff (their deadlines need watching)."""
 

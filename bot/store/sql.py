@@ -10,7 +10,8 @@ from __future__ import annotations
 from bot.store.conversations import Conversations
 from bot.store.privacy import Privacy
 from bot.store.queue import Queue
+from bot.store.stats import Stats
 
 
-class SqlStore(Queue, Conversations, Privacy):
+class SqlStore(Queue, Conversations, Privacy, Stats):
     """Everything a `Store` does, over whatever connections a backend hands out."""

@@ -1,4 +1,4 @@
-"""Pytest fixtures for LINE: the in-process stand-in, an SDK client pointed at it, and Prism.
+"""Pytest fixtures for LINE (the in-process stand-in, an SDK client, Prism) and the Slack stand-in.
 
 Import these names into a conftest (`from tests.standins.fixtures import line_api, ...`).
 The SDK client is built inside the running loop and closed afterwards, because aiohttp's connector
@@ -20,6 +20,7 @@ import pytest
 from linebot.v3.messaging import AsyncApiClient, AsyncMessagingApi, Configuration
 
 from tests.standins.line_api import LineStandin
+from tests.standins.slack_api import BOT_TOKEN, SlackStandin
 
 ROOT = Path(__file__).resolve().parents[2]
 PRISM = ROOT / "node_modules" / ".bin" / "prism"
@@ -109,3 +110,12 @@ def _tail(log: IO[bytes], size: int = 4000) -> str:
     """The end of Prism's output, for failure messages."""
     log.seek(0)
     return log.read().decode("utf-8", "replace")[-size:]
+
+
+@pytest.fixture(name="slack_standin")
+async def _slack_standin() -> AsyncIterator[SlackStandin]:
+    """A started Slack Web API stand-in accepting `BOT_TOKEN`; its `base_url` ends in `/api/`."""
+    standin = SlackStandin(token=BOT_TOKEN)
+    await standin.start()
+    yield standin
+    await standin.close()

@@ -7,7 +7,8 @@ from datetime import timedelta
 
 import pytest
 
-from bot.store import NewOutgoing, Store
+from bot.core.decision import Owner
+from bot.store import AuditEntry, NewOutgoing, Store
 from tests.store.builders import LEASE, NOW, answer, event
 from tests.store.conftest import Backend
 
@@ -104,3 +105,19 @@ async def test_forget_unknown_user_changes_nothing(store: Store) -> None:
     await store.enqueue([event("e1")])
 
     assert await store.forget("U-nobody") == 0
+
+
+async def test_daily_stats_count_messages_answers_and_open_handoffs(store: Store) -> None:
+    """Staff statistics count the day's messages and answers, and hand-offs open now."""
+    await store.enqueue([event("s1"), event("s2")])
+    claimed = await store.claim(NOW, LEASE)
+    assert claimed is not None and claimed.conversation_id is not None
+    conv = await store.conversation(claimed.conversation_id)
+    assert conv is not None
+    await store.commit(replace(conv, owner=Owner.WAITING), [], claimed.id)
+    for kind in ("answer", "answer", "fallback"):
+        await store.audit(
+            AuditEntry(NOW, conv.id, conv.user_key, None, None, "ja", "reply", "ok", None, kind)
+        )
+    stats = await store.daily_stats(NOW - timedelta(hours=1), NOW + timedelta(hours=1))
+    assert stats == {"messages": 2, "answered": 2, "fallbacks": 1, "handoffs_open": 1}

@@ -1,0 +1,130 @@
+"""Carry out Slack operations saved in the outbox: open the card, post in its thread, update it.
+
+The card's `ts` becomes the thread id: it is linked to the conversation in the store (so staff
+replies find their patient) and kept in the hand-off's data (so later lines go to the thread).
+Slack's Web API reports most errors as `{"ok": false}`; slack_sdk raises them, and they are
+returned as a short reason, never raised past the worker's retry logic.
+"""
+
+import logging
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import Any
+
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.channels import slack_cards
+from bot.core.texts import Gettext
+from bot.store import Conversation, Store
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class DeskResult:
+    """How one Slack operation went."""
+
+    ok: bool
+    error: str | None = None
+
+
+class SlackDesk:
+    """The staff channel, as the worker sees it."""
+
+    def __init__(
+        self, client: AsyncWebClient, channel: str, store: Store, staff_text: Gettext
+    ) -> None:
+        self._client = client
+        self._channel = channel
+        self._store = store
+        self._ = staff_text
+
+    async def send(self, conv: Conversation, op: dict[str, Any]) -> DeskResult:
+        """Run one saved operation for `conv`."""
+        try:
+            if op["op"] == "card":
+                return await self._card(conv, op)
+            handoff = dict(conv.data.get("handoff") or {})
+            thread = handoff.get("thread_ts")
+            if not thread:
+                return DeskResult(ok=False, error="no_thread")
+            if op["op"] == "thread":
+                text = slack_cards.thread_line(op["what"], op.get("text", ""), self._)
+                await self._client.chat_postMessage(
+                    channel=self._channel,
+                    thread_ts=thread,
+                    text=text,
+                    reply_broadcast=op["what"] in ("reannounce", "emergency"),
+                )
+                return DeskResult(ok=True)
+            text, blocks = self._render(conv, handoff, op["status"], op.get("by"))
+            await self._client.chat_update(
+                channel=self._channel, ts=thread, text=text, blocks=blocks
+            )
+            return DeskResult(ok=True)
+        except SlackApiError as exc:
+            error = str(exc.response.get("error", "slack_error"))
+            logger.warning("slack %s failed: %s", op.get("op"), error)
+            return DeskResult(ok=False, error=error)
+
+    def _render(
+        self, conv: Conversation, handoff: dict[str, Any], status: str, by: str | None
+    ) -> tuple[str, slack_cards.Blocks]:
+        card = handoff.get("card") or {}
+        return slack_cards.card(
+            conversation=conv.id,
+            reason=card.get("reason", "asked"),
+            urgent=bool(card.get("urgent")),
+            lang=card.get("lang", "ja"),
+            name=card.get("name"),
+            recent=card.get("recent", []),
+            opened=datetime.fromisoformat(handoff["opened_at"]),
+            status=status,
+            by=by,
+            _=self._,
+        )
+
+    async def _card(self, conv: Conversation, op: dict[str, Any]) -> DeskResult:
+        handoff = dict(conv.data.get("handoff") or {})
+        if handoff.get("thread_ts"):  # already posted (a retry after a crash): do not post twice
+            return DeskResult(ok=True)
+        text, blocks = self._render(conv, handoff, "waiting", None)
+        response = await self._client.chat_postMessage(
+            channel=self._channel,
+            text=text,
+            blocks=blocks,
+            metadata=slack_cards.metadata(conv.id, str(handoff.get("id"))),
+        )
+        thread = str(response["ts"])
+        await self._store.link_thread(thread, conv.id)
+        await self._remember_thread(conv.id, thread)
+        return DeskResult(ok=True)
+
+    async def _remember_thread(self, conversation_id: str, thread: str) -> None:
+        for _ in range(5):  # compare-and-set: another event of this patient may save meanwhile
+            current = await self._store.conversation(conversation_id)
+            if current is None:
+                return
+            handoff = dict(current.data.get("handoff") or {}, thread_ts=thread)
+            if await self._store.commit(
+                replace(current, data={**current.data, "handoff": handoff}), [], None
+            ):
+                return
+        logger.error("could not record the Slack thread of a hand-off")
+
+    async def confirm(self, ts: str, thread: str, delivered: bool, error: str | None) -> None:
+        """Mark a staff reply: a reaction when it reached the patient, a thread note when not."""
+        try:
+            if delivered:
+                await self._client.reactions_add(
+                    channel=self._channel, timestamp=ts, name="white_check_mark"
+                )
+            else:
+                text = slack_cards.thread_line("delivery_failed", error or "unknown", self._)
+                await self._client.chat_postMessage(
+                    channel=self._channel, thread_ts=thread, text=text
+                )
+        except SlackApiError as exc:
+            if exc.response.get("error") != "already_reacted":
+                logger.warning("slack confirmation failed: %s", exc.response.get("error"))
