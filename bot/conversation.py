@@ -146,6 +146,22 @@ async def _save(
     saved = await services.store.commit(plan.conv, plan.outgoing, claimed.id)
     if saved is None:
         raise ConflictError
+    if saved.owner is not conv.owner:  # every hand-off transition is audited
+        reason = (saved.data.get("handoff") or {}).get("reason")
+        await services.store.audit(
+            AuditEntry(
+                at=services.clock(),
+                conversation_id=conv.id,
+                user_key=conv.user_key,
+                topic=reason,
+                content_hash=None,
+                lang=saved.lang,
+                method=claimed.source,
+                result=plan.kind,
+                text=None,
+                kind=f"owner:{conv.owner.value}->{saved.owner.value}",
+            )
+        )
     return await services.store.outgoing(claimed.id)
 
 

@@ -119,15 +119,19 @@ async def _card(
 ) -> dict[str, Any]:
     """What the staff card shows: reason, urgency, language, name, the last exchanges."""
     recent = []
-    for entry in (await ctx.history(conv.id))[-RECENT:]:
+    exchanges = [e for e in await ctx.history(conv.id) if not e.kind.startswith("owner:")]
+    for entry in exchanges[-RECENT:]:
         said = mask(entry.text or "") if ctx.mask_pii else entry.text or ""
         recent.append(f"{said} → {entry.kind}: {entry.topic or '-'}")
     recent.append(f"{_what_patient_sent(event, ctx)} → {decision.kind.value}")
+    name = conv.data.get("name")
+    if name is None and event.user_id:  # the card shows the LINE display name, never the id
+        name, _lang = await _profile(ctx, event.user_id)
     return {
         "reason": decision.reason or "asked",
         "urgent": decision.urgent,
         "lang": decision.lang,
-        "name": conv.data.get("name"),
+        "name": name,
         "recent": recent,
     }
 

@@ -288,3 +288,33 @@ async def test_without_slack_patients_are_told_to_call(start_bot: StartBot) -> N
     (reply,) = bot.line.calls("/v2/bot/message/reply")
     assert "お電話" in reply.messages[0]["text"] or "電話" in reply.messages[0]["text"]
     assert (await _conversation(bot)).owner.value == "bot"
+
+
+async def test_card_shows_display_name_not_user_id(desk: Any, slack_standin: SlackStandin) -> None:
+    """The card names the patient by LINE display name; the LINE user id never reaches Slack."""
+    bot = await desk()
+    await _hand_off(bot)
+    card = slack_standin.calls("chat.postMessage")[0]
+    blocks = json.dumps(card.body["blocks"], ensure_ascii=False)
+    assert f"Patient {events.PATIENT[-4:]}" in blocks  # the stand-in's display name
+    assert all(events.PATIENT not in json.dumps(r.body) for r in slack_standin.requests)
+
+
+async def test_every_transition_is_audited(desk: Any) -> None:
+    """bot → waiting → staff → bot each leave an audit entry."""
+    bot = await desk()
+    thread = await _hand_off(bot)
+    await _staff_reply(bot, "こんにちは", thread)
+    conv = await _conversation(bot)
+    await _press(bot, "handoff_close", conv.id)
+    kinds = [e.kind for e in await bot.store.audit_entries(conv.id) if e.kind.startswith("owner:")]
+    assert kinds == ["owner:bot->waiting", "owner:waiting->staff", "owner:staff->bot"]
+
+
+async def test_mention_answers_in_thread(desk: Any, slack_standin: SlackStandin) -> None:
+    """Mentioning the bot with a question answers it in a thread, both languages."""
+    bot = await desk()
+    raw = sr.event_callback(sr.app_mention("<@U0BOTUSER> 費用はいくら?"), "EvMention")
+    assert (await bot.slack(raw)).status == 200
+    posted = slack_standin.calls("chat.postMessage")[-1]
+    assert posted.body["thread_ts"] and "cost" in posted.body["text"]
