@@ -17,6 +17,7 @@ NOW = datetime(2026, 12, 1, 10, 0, tzinfo=UTC)
         pytest.param("胸が痛くて息が苦しいです", id="ja-chest-and-breath"),
         pytest.param("点滴のあとから息がくるしい", id="ja-breath-after-drip"),
         pytest.param("いきができない", id="ja-hiragana-breath"),
+        pytest.param("いきが できない くるしい", id="ja-hiragana-with-spaces"),
         pytest.param("母が倒れて意識がありません", id="ja-collapse"),
         pytest.param("顔がパンパンに腫れてじんましんが全身に出ています", id="ja-allergy"),
         pytest.param("40度の熱があって意識がもうろうとしています", id="ja-fever-confusion"),
@@ -52,6 +53,21 @@ def test_ordinary_after_effects_are_not_emergencies(text: str, knowledge: Knowle
     decision = decide(text, State(), NOW, knowledge)
     assert decision.kind is not Kind.EMERGENCY
     assert decision.intent == "side_effects"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        pytest.param("does it travel through the blood everywhere?", id="en-blood-not-bleeding"),
+        pytest.param("血管にいいって本当?", id="ja-blood-vessels"),
+        pytest.param("息子が受けたいと言っています", id="ja-musuko-not-iki"),
+        pytest.param("ガンの人はなぜ受けられないのですか", id="ja-cancer-question"),
+    ],
+)
+def test_questions_mentioning_body_words_are_not_alarms(text: str, knowledge: Knowledge) -> None:
+    """Words like blood or breath in an ordinary question do not raise an emergency."""
+    decision = decide(text, State(), NOW, knowledge)
+    assert decision.kind not in (Kind.EMERGENCY, Kind.HANDOFF)
 
 
 @pytest.mark.parametrize(

@@ -55,6 +55,7 @@ def _scored(ranking: Ranking, knowledge: Knowledge) -> list[tuple[str, float]]:
     factor = 1.0 - th.unknown_penalty * share
     if ranking.foreign_words:  # names something the FAQ does not cover: "botox", "脱毛"
         factor *= 1.0 - th.foreign_penalty
+    factor *= 1.0 - min(1.0, th.foreign_feature_penalty * ranking.foreign_share)
     return [(topic, round(score * factor, 4)) for topic, score in ranking.scores]
 
 

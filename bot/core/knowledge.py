@@ -27,6 +27,7 @@ class Thresholds:
     margin: float = 0.06  # a runner-up within this of the best makes the answer ambiguous
     lead: float = 0.15  # a best this far ahead of the runner-up is answered even if under `answer`
     unknown_penalty: float = 0.6  # share of the score lost when every content word is unknown
+    foreign_feature_penalty: float = 1.0  # times the share of out-of-scope-only features
     foreign_penalty: float = 0.8  # further share lost when a word is a known out-of-scope one
 
 

@@ -64,7 +64,7 @@ _EMERGENCY_EN = [
     r"\b(confus|delirious|disorient)\w*\b.*\b(fever|temperature)\b",
     r"\b(bleeding (heavily|a lot|badly|won't stop|wont stop|that won't stop|nonstop|everywhere)"
     r"|heavy bleeding|won't stop bleeding|wont stop bleeding|can't stop (the )?bleeding"
-    r"|lots of blood|blood everywhere|bleeding profusely)",
+    r"|lots of blood|(there is|there's|theres) blood everywhere|blood all over|bleeding profusely)",
     r"\b(slurred speech|stroke|ambulance|dying|suicid|kill myself|want to die)",
 ]
 _HANDOFF_VERB = r"(話(し|せ|す|さ)|はな(し|せ|す|さ)|つな(い|げ|ぐ)|繋|代わ|かわって|変わ|替わ|連絡|れんらく|対応|たいおう|お願い|おねがい|相談|そうだん)"
@@ -100,13 +100,21 @@ def _compiled(patterns: list[str]) -> re.Pattern[str]:
     return re.compile("|".join(f"(?:{p})" for p in patterns))
 
 
+_JA_SPACE = re.compile(r"(?<=[^\x00-\x7f])\s+(?=[^\x00-\x7f])")
 _EMERGENCY = _compiled(_EMERGENCY_JA + _EMERGENCY_EN)
 _HANDOFF = _compiled(_HANDOFF_JA + _HANDOFF_EN)
 
 
+def _forms(text: str) -> tuple[str, str]:
+    """The normalized text, and the same without spaces between Japanese words
+    ("いきが できない" is written with spaces by some patients)."""
+    norm = normalize(text)
+    return norm, _JA_SPACE.sub("", norm)
+
+
 def is_emergency(text: str) -> bool:
     """True when `text` may describe an emergency (any language)."""
-    return bool(_EMERGENCY.search(normalize(text)))
+    return any(_EMERGENCY.search(form) for form in _forms(text))
 
 
 def asks_for_person(text: str) -> bool:

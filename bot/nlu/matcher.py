@@ -23,6 +23,7 @@ class Ranking:
     unknown_words: int
     content_words: int
     foreign_words: int = 0  # unknown words that out-of-scope examples use ("botox")
+    foreign_share: float = 0.0  # share of the message's weight only out-of-scope examples have
 
     @property
     def best(self) -> tuple[str, float] | None:
@@ -62,6 +63,14 @@ class Index:
             {k: v for k, v in bag.items() if k not in positive} if topic in negative else bag
             for topic, bag in zip(self._topics, bags, strict=True)
         ]
+        # Features only out-of-scope examples have (ゃじ of ちゅうしゃじょう): evidence that a
+        # message, even one in hiragana that no word list can split, is about something else.
+        self._negative_only = frozenset(
+            key
+            for topic, bag in zip(self._topics, bags, strict=True)
+            if topic in negative
+            for key in bag
+        )
         df: dict[str, int] = {}
         for bag in bags:
             for key in bag:
@@ -103,6 +112,9 @@ class Index:
         norm = math.sqrt(sum(v * v for v in query.values()))
         if not norm:
             return Ranking((), unknown, content, foreign)
+        foreign_share = sum(v for k, v in query.items() if k in self._negative_only) / sum(
+            query.values()
+        )
         dots: dict[int, float] = {}
         for key, qv in query.items():
             for i, ev in self._postings.get(key, ()):
@@ -127,7 +139,7 @@ class Index:
             for t, (a, b) in top.items()
         }
         ranked = sorted(best.items(), key=lambda item: item[1], reverse=True)[:limit]
-        return Ranking(tuple(ranked), unknown, content, foreign)
+        return Ranking(tuple(ranked), unknown, content, foreign, foreign_share)
 
 
 def build(
