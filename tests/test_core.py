@@ -113,6 +113,7 @@ def test_out_of_scope_falls_back(text: str, knowledge: Knowledge) -> None:
     [
         pytest.param("スタッフと話したい", Kind.HANDOFF, id="ja-staff"),
         pytest.param("人間と話せますか", Kind.HANDOFF, id="ja-human"),
+        pytest.param("担当の方とお話しできますか", Kind.HANDOFF, id="ja-honorific"),
         pytest.param("can I talk to a real person?", Kind.HANDOFF, id="en-person"),
         pytest.param("こんにちは", Kind.GREETING, id="ja-hello"),
         pytest.param("hello!", Kind.GREETING, id="en-hello"),

@@ -67,7 +67,7 @@ _EMERGENCY_EN = [
     r"|lots of blood|(there is|there's|theres) blood everywhere|blood all over|bleeding profusely)",
     r"\b(slurred speech|stroke|ambulance|dying|suicid|kill myself|want to die)",
 ]
-_HANDOFF_VERB = r"(話(し|せ|す|さ)|はな(し|せ|す|さ)|つな(い|げ|ぐ)|繋|代わ|かわって|変わ|替わ|連絡|れんらく|対応|たいおう|お願い|おねがい|相談|そうだん)"
+_HANDOFF_VERB = r"(お話|おはなし|話(し|せ|す|さ)|はな(し|せ|す|さ)|つな(い|げ|ぐ)|繋|代わ|かわって|変わ|替わ|連絡|れんらく|対応|たいおう|お願い|おねがい|相談|そうだん)"
 _HANDOFF_JA = [
     # "スタッフと話したい", "担当者につないで": the particle is optional after these nouns...
     r"(人間|にんげん|スタッフ|すたっふ|担当|たんとう|おぺれた|係の|かかりの|受付|うけつけ|誰か|だれか)"
