@@ -8,11 +8,15 @@ import argparse
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from bot.core.knowledge import Knowledge
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def _knowledge(faq_dir: Path):
+def _knowledge(faq_dir: Path) -> "Knowledge":
     from bot import faq, i18n  # noqa: PLC0415
     from bot.core.knowledge import build_knowledge  # noqa: PLC0415
 
@@ -61,7 +65,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     return run_server_command(args)
 
 
-def _offline(args: argparse.Namespace, knowledge) -> int:
+def _offline(args: argparse.Namespace, knowledge: "Knowledge") -> int:
     from bot.cli import ask  # noqa: PLC0415
     from bot.evaluation import read_cases, report, run, summarize  # noqa: PLC0415
 

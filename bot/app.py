@@ -48,7 +48,9 @@ class Runtime:
 
 
 SETTINGS = web.AppKey("settings", Settings)
-CLOCK = web.AppKey("clock", Clock)
+# Clock is a Callable alias, not a class, so it is given as the type argument (aiohttp reads
+# it from __orig_class__) rather than as AppKey's second argument, which must be a class.
+CLOCK = web.AppKey[Clock]("clock")
 RUNTIME = web.AppKey("runtime", Runtime)
 
 
@@ -149,7 +151,7 @@ def _slack_client(
     client = AsyncWebClient(
         token=settings.slack.bot_token.reveal(), base_url=settings.slack.api_base
     )
-    staff_text = runtime.knowledge.catalogs[settings.staff_lang].gettext  # type: ignore[index]
+    staff_text = runtime.knowledge.catalogs[settings.staff_lang].gettext
     return client, SlackDesk(client, settings.slack.staff_channel, store, staff_text)
 
 

@@ -13,6 +13,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
+from typing import Any
 
 from bot import handoff
 from bot.channels.line_events import LineEvent, translate
@@ -25,7 +26,15 @@ from bot.logs import PatientTag, fields
 from bot.outbox import retry_key
 from bot.patient import Context, Profile, _bilingual, plan_line_event
 from bot.staff import Plan, plan_staff_event
-from bot.store import AuditEntry, Claimed, Clock, Conversation, OutgoingRow, Store
+from bot.store import (
+    AuditEntry,
+    Claimed,
+    Clock,
+    Conversation,
+    OutgoingRow,
+    OutgoingStatus,
+    Store,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -187,7 +196,7 @@ async def _deliver(
                 )
                 continue
             result = await services.desk.send(current, body)
-            status = "sent" if result.ok else "failed"
+            status: OutgoingStatus = "sent" if result.ok else "failed"
             await store.mark_outgoing(row.id, status, "slack", result.error, services.clock())
             continue
         delivery = await _send_line(claimed, row, body, services)
@@ -219,8 +228,8 @@ async def _deliver(
 
 
 async def _send_line(
-    claimed: Claimed, row: OutgoingRow, body: dict, services: Services
-) -> Delivery:  # type: ignore[type-arg]
+    claimed: Claimed, row: OutgoingRow, body: dict[str, Any], services: Services
+) -> Delivery:
     """Send, minding a send that a crash interrupted (see the module docstring)."""
     out = Outgoing(
         user_id=body["user_id"],

@@ -8,7 +8,7 @@ save and the messages to save with it, all before anything is sent.
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from bot import core, handoff
 from bot.channels.line_events import LineEvent
@@ -19,7 +19,7 @@ from bot.lang import DEFAULT_LANG, Lang
 from bot.masking import mask
 from bot.outbox import line_message, retry_key
 from bot.staff import Plan, effects
-from bot.store import AuditEntry, Conversation
+from bot.store import AuditEntry, Conversation, NewOutgoing
 
 Profile = Callable[[str], Awaitable[tuple[str | None, str | None]]]  # -> (name, language)
 
@@ -99,7 +99,7 @@ def _postback(data: str, lang: Lang, state: State, k: Knowledge) -> Decision:
     if key == "topic" and value in k.faq.topics:
         return core.choose(value, lang, state, k)
     if key == "lang" and value in ("ja", "en"):
-        return core.switch_language(value, state, k)  # type: ignore[arg-type]
+        return core.switch_language(cast("Lang", value), state, k)
     if key == "staff":
         return core.request_staff(lang, state, k, reason=value or "asked")
     return core.show_menu(lang, state, k)
@@ -146,7 +146,7 @@ async def plan_line_event(
         conv, lang=decision.state.lang, misses=decision.state.misses, data={**conv.data, **learnt}
     )
     replies = [decision.text] if decision.text else []
-    rows = []
+    rows: list[NewOutgoing] = []
     current = new.data.get("handoff")
     _ = texts.texts_for(k.catalogs, decision.lang)
     if decision.kind is Kind.RELAY and current is not None:

@@ -9,7 +9,10 @@ import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import cast
 from urllib.parse import urlparse
+
+from bot.lang import Lang
 
 DEFAULT_LINE_API = "https://api.line.me"
 DEFAULT_SLACK_API = "https://slack.com/api/"
@@ -77,7 +80,7 @@ class Settings:
     handoff_idle_hours: int = 24
     mask_pii: bool = True
     staff_labels: tuple[tuple[str, str], ...] = ()
-    staff_lang: str = "ja"
+    staff_lang: Lang = "ja"
 
     @classmethod
     def from_env(cls, env: Mapping[str, str], *, faq_dir: Path) -> "Settings":
@@ -152,7 +155,7 @@ class Settings:
             handoff_idle_hours=idle,
             mask_pii=masking in ("on", "true", "1"),
             staff_labels=labels,
-            staff_lang=staff_lang,
+            staff_lang=cast("Lang", staff_lang),  # checked against ("ja", "en") above
         )
 
 

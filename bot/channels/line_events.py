@@ -48,35 +48,51 @@ def user_of(raw: dict[str, Any]) -> str | None:
 
 def translate(raw: dict[str, Any]) -> LineEvent:  # noqa: PLR0911 - one return per event kind
     """A `LineEvent` from one event object of a webhook body."""
-    base = {
-        "event_id": str(raw.get("webhookEventId", "")),
-        "type_name": str(raw.get("type", "?")),
-        "redelivery": bool((raw.get("deliveryContext") or {}).get("isRedelivery", False)),
-        "timestamp_ms": int(raw.get("timestamp") or 0),
-    }
+    event_id = str(raw.get("webhookEventId", ""))
+    type_name = str(raw.get("type", "?"))
+    redelivery = bool((raw.get("deliveryContext") or {}).get("isRedelivery", False))
+    timestamp_ms = int(raw.get("timestamp") or 0)
+
+    def make(
+        kind: EventKind,
+        *,
+        user_id: str | None = None,
+        reply_token: str | None = None,
+        text: str | None = None,
+        postback: str | None = None,
+    ) -> LineEvent:
+        return LineEvent(
+            kind,
+            event_id=event_id,
+            type_name=type_name,
+            user_id=user_id,
+            reply_token=reply_token,
+            text=text,
+            postback=postback,
+            redelivery=redelivery,
+            timestamp_ms=timestamp_ms,
+        )
+
     try:
         event = Event.from_dict(raw)
     except (ValueError, TypeError, KeyError):
-        return LineEvent("unknown", **base)
+        return make("unknown")
     source = getattr(event, "source", None)
     token = getattr(event, "reply_token", None)
     if isinstance(source, GroupSource | RoomSource):
         kind: EventKind = "group" if isinstance(event, MessageEvent) else "unknown"
-        return LineEvent(kind, reply_token=token, **base)
+        return make(kind, reply_token=token)
     if not isinstance(source, UserSource):
-        return LineEvent("unknown", **base)
+        return make("unknown")
     user = source.user_id
     if isinstance(event, MessageEvent):
         if isinstance(event.message, TextMessageContent):
-            return LineEvent(
-                "text", user_id=user, reply_token=token, text=event.message.text, **base
-            )
-        return LineEvent("media", user_id=user, reply_token=token, **base)
+            return make("text", user_id=user, reply_token=token, text=event.message.text)
+        return make("media", user_id=user, reply_token=token)
     if isinstance(event, FollowEvent):
-        return LineEvent("follow", user_id=user, reply_token=token, **base)
+        return make("follow", user_id=user, reply_token=token)
     if isinstance(event, UnfollowEvent):
-        return LineEvent("unfollow", user_id=user, **base)
+        return make("unfollow", user_id=user)
     if isinstance(event, PostbackEvent):
-        data = event.postback.data
-        return LineEvent("postback", user_id=user, reply_token=token, postback=data, **base)
-    return LineEvent("unknown", user_id=user, **base)
+        return make("postback", user_id=user, reply_token=token, postback=event.postback.data)
+    return make("unknown", user_id=user)

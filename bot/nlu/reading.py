@@ -13,7 +13,8 @@ class KanaReader:
     """Callable giving the hiragana reading of a Japanese string."""
 
     def __init__(self) -> None:
-        self._kakasi = pykakasi.kakasi()
+        # pykakasi ships py.typed, but its constructor has no annotations.
+        self._kakasi = pykakasi.kakasi()  # type: ignore[no-untyped-call]
         self._read = lru_cache(maxsize=4096)(self._convert)
 
     def _convert(self, text: str) -> str:
