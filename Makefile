@@ -26,6 +26,7 @@ serve: $(VENV)/.installed
 lint: $(VENV)/.installed
 	$(PY) -m ruff check bot tests bench
 	$(PY) -m ruff format --check bot tests bench
+	$(PY) -m mypy bot
 
 test: $(VENV)/.installed node_modules/.installed lint
 	$(PY) -m bot faq check
