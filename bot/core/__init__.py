@@ -6,6 +6,7 @@ Order matters: safety first (an emergency is never answered with an FAQ, whoever
 conversation), then what the patient explicitly asks for, then matching.
 """
 
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime
 
@@ -130,28 +131,25 @@ def request_staff(lang: Lang, state: State, k: Knowledge, reason: str = "asked")
 
 def switch_language(lang: Lang, state: State, k: Knowledge) -> Decision:
     """The patient chose a language; everything from now on is in it."""
-    _ = texts.texts_for(k.catalogs, lang)
-    return Decision(
-        Kind.LANGUAGE,
-        "language",
-        lang,
-        texts.language_switched(_),
-        texts.menu(k.faq, lang, _),
-        state=replace(state, lang=lang),
-    )
+    return _with_menu(Kind.LANGUAGE, "language", texts.language_switched, lang, state, k)
 
 
 def show_menu(lang: Lang, state: State, k: Knowledge) -> Decision:
     """The topic menu, as when the patient taps "Topics"."""
+    return _with_menu(Kind.GREETING, "menu", texts.menu_prompt, lang, state, k)
+
+
+def _with_menu(
+    kind: Kind,
+    intent: str,
+    text: Callable[[texts.Gettext], str],
+    lang: Lang,
+    state: State,
+    k: Knowledge,
+) -> Decision:
     _ = texts.texts_for(k.catalogs, lang)
-    return Decision(
-        Kind.GREETING,
-        "menu",
-        lang,
-        texts.menu_prompt(_),
-        texts.menu(k.faq, lang, _),
-        state=replace(state, lang=lang),
-    )
+    menu = texts.menu(k.faq, lang, _)
+    return Decision(kind, intent, lang, text(_), menu, state=replace(state, lang=lang))
 
 
 def _small_talk(kind: Kind, text: str, lang: Lang, state: State, k: Knowledge) -> Decision:
