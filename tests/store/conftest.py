@@ -7,13 +7,14 @@ otherwise those cases are skipped with a visible reason. Each PostgreSQL test ge
 
 from __future__ import annotations
 
+import contextlib
 import os
+import sqlite3
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-import aiosqlite
 import asyncpg  # type: ignore[import-untyped]  # asyncpg ships no type hints
 import pytest
 
@@ -41,15 +42,15 @@ class Backend:
 
 async def _sqlite_values(path: str) -> list[tuple[str, str, str]]:
     found = []
-    async with aiosqlite.connect(path) as conn:
-        tables = await conn.execute_fetchall(
+    with contextlib.closing(sqlite3.connect(path)) as conn:
+        tables = conn.execute(
             "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
-        )
+        ).fetchall()
         for (table,) in tables:
-            async with conn.execute(f'SELECT * FROM "{table}"') as cursor:
-                columns = [d[0] for d in cursor.description]
-                for row in await cursor.fetchall():
-                    found += [(table, c, str(v)) for c, v in zip(columns, row, strict=True)]
+            cursor = conn.execute(f'SELECT * FROM "{table}"')
+            columns = [d[0] for d in cursor.description]
+            for row in cursor.fetchall():
+                found += [(table, c, str(v)) for c, v in zip(columns, row, strict=True)]
     return [item for item in found if item[2] != "None"]
 
 
