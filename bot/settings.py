@@ -81,6 +81,7 @@ class Settings:
     mask_pii: bool = True
     staff_labels: tuple[tuple[str, str], ...] = ()
     staff_lang: Lang = "ja"
+    https_proxy: str | None = None
 
     @classmethod
     def from_env(cls, env: Mapping[str, str], *, faq_dir: Path) -> "Settings":
@@ -155,6 +156,7 @@ class Settings:
             handoff_idle_hours=idle,
             mask_pii=masking in ("on", "true", "1"),
             staff_labels=labels,
+            https_proxy=(env.get("HTTPS_PROXY") or env.get("https_proxy") or "").strip() or None,
             staff_lang=cast("Lang", staff_lang),  # checked against ("ja", "en") above
         )
 
