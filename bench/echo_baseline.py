@@ -37,7 +37,9 @@ from bot.channels.line_render import render
 from bot.core.decision import State
 from bot.core.knowledge import Knowledge, build_knowledge
 
-ROOT = Path(__file__).resolve().parents[1]
+# The FAQ beside the `bot` package that is imported (the benchmark may point PYTHONPATH at a
+# snapshot of another revision).
+ROOT = Path(core.__file__).resolve().parents[2]
 
 
 class Handler:

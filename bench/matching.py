@@ -22,7 +22,7 @@ from bot.core.decision import State  # noqa: E402
 from bot.core.knowledge import Knowledge, build_knowledge  # noqa: E402
 from bot.evaluation import read_cases  # noqa: E402
 from bot.nlu.matcher import Index, build  # noqa: E402
-from bot.nlu.reading import KanaReader  # noqa: E402
+from bot.nlu.reading import build_reader  # noqa: E402
 
 SYNTHETIC_TOPICS = 2000
 EXAMPLES_PER_TOPIC = 10
@@ -107,7 +107,8 @@ def main() -> None:
 
     examples = synthetic_examples(knowledge, rng)
     start = time.perf_counter()
-    index = build(examples, KanaReader(), [q for _, q in examples])
+    texts = [q for _, q in examples]
+    index = build(examples, build_reader(texts), texts)
     build_ms = (time.perf_counter() - start) * 1000
     print(
         f"synthetic FAQ: {SYNTHETIC_TOPICS} topics x {EXAMPLES_PER_TOPIC} examples, "

@@ -20,7 +20,11 @@ def _knowledge(faq_dir: Path) -> "Knowledge":
     from bot import faq, i18n  # noqa: PLC0415
     from bot.core.knowledge import build_knowledge  # noqa: PLC0415
 
-    return build_knowledge(faq.load_or_raise(faq_dir), i18n.load(ROOT / "locales"))
+    return build_knowledge(
+        faq.load_or_raise(faq_dir),
+        i18n.load(ROOT / "locales"),
+        reading_cache=ROOT / "var" / "cache" / "readings.json",
+    )
 
 
 def _parser() -> argparse.ArgumentParser:

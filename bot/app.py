@@ -57,8 +57,12 @@ RUNTIME = web.AppKey("runtime", Runtime)
 
 def load_knowledge(settings: Settings) -> Knowledge:
     """The FAQ and catalogs the server answers from (raises FaqError on a broken FAQ)."""
-    locales = settings.faq_dir.resolve().parent / "locales"
-    return build_knowledge(faq.load_or_raise(settings.faq_dir), i18n.load(locales))
+    root = settings.faq_dir.resolve().parent
+    return build_knowledge(
+        faq.load_or_raise(settings.faq_dir),
+        i18n.load(root / "locales"),
+        reading_cache=root / "var" / "cache" / "readings.json",
+    )
 
 
 def create_app(

@@ -6,13 +6,14 @@ Building the index costs milliseconds per topic and loading the kana dictionary 
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from bot.faq import Faq
 from bot.i18n import Catalogs
 from bot.lang import LANGS
 from bot.nlu.features import Reader
 from bot.nlu.matcher import Index, build
-from bot.nlu.reading import KanaReader
+from bot.nlu.reading import build_reader
 
 OUT_OF_SCOPE = "out_of_scope"
 
@@ -65,11 +66,17 @@ def build_knowledge(
     catalogs: Catalogs,
     reader: Reader | None = None,
     thresholds: Thresholds | None = None,
+    reading_cache: Path | None = None,
 ) -> Knowledge:
-    """Index `faq` for matching; `reader` defaults to the pykakasi kana reader."""
+    """Index `faq` for matching; `reader` defaults to readings of the FAQ's own kanji words,
+    kept in `reading_cache` between runs."""
+    examples = list(_examples(faq))
+    if reader is None:
+        texts = [*_vocabulary_texts(faq), *(text for _, text in examples)]
+        reader = build_reader(texts, reading_cache)
     index = build(
-        _examples(faq),
-        reader or KanaReader(),
+        examples,
+        reader,
         _vocabulary_texts(faq),
         negative=frozenset({OUT_OF_SCOPE}),
     )
