@@ -116,7 +116,8 @@ async def _line(claimed: Claimed, services: Services, started: datetime) -> None
             "line event for a forgotten patient dropped", extra=fields(event_id=event.event_id)
         )
         return
-    rows = await services.store.outgoing(claimed.id)
+    # Only an event tried before (a crash, a retry) can already have saved messages.
+    rows = await services.store.outgoing(claimed.id) if claimed.attempts > 1 else []
     if not rows:
         plan, _ = await plan_line_event(
             event, conv, _context(services), _reply_allowed(claimed, event, services)
@@ -201,20 +202,20 @@ async def _deliver(
             continue
         delivery = await _send_line(claimed, row, body, services)
         status = "sent" if delivery.ok else "failed"
-        await store.mark_outgoing(row.id, status, delivery.method, delivery.error, services.clock())
-        await store.audit(
-            AuditEntry(
-                at=services.clock(),
-                conversation_id=conv.id,
-                user_key=conv.user_key,
-                topic=body["topic"],
-                content_hash=body["content_hash"],
-                lang=body["lang"],
-                method=delivery.method,
-                result=delivery.error or "ok",
-                text=event.text if event else None,
-                kind=body["kind"],
-            )
+        audit = AuditEntry(
+            at=services.clock(),
+            conversation_id=conv.id,
+            user_key=conv.user_key,
+            topic=body["topic"],
+            content_hash=body["content_hash"],
+            lang=body["lang"],
+            method=delivery.method,
+            result=delivery.error or "ok",
+            text=event.text if event else None,
+            kind=body["kind"],
+        )
+        await store.mark_outgoing(
+            row.id, status, delivery.method, delivery.error, services.clock(), audit=audit
         )
         if body.get("confirm") and services.desk is not None:
             confirm = body["confirm"]

@@ -189,8 +189,9 @@ class Store(Protocol):
         method: str | None,
         result: str | None,
         now: datetime,
+        audit: AuditEntry | None = None,
     ) -> None:
-        """Record how a send went."""
+        """Record how a send went, with its audit entry in the same transaction."""
 
     async def reset_conversation(self, user_key: str) -> None:
         """Forget language, misses, owner and data (LINE unfollow); the id stays."""

@@ -11,12 +11,14 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from bot.core.decision import Owner
-from bot.store import Conversation, NewOutgoing, OutgoingRow, OutgoingStatus
+from bot.store import AuditEntry, Conversation, NewOutgoing, OutgoingRow, OutgoingStatus
 from bot.store.base import SqlBase
 from bot.store.rows import (
+    AUDIT_COLUMNS,
     CONVERSATION_COLUMNS,
     OUTGOING_COLUMNS,
     Session,
+    audit_values,
     dump_json,
     to_conversation,
     to_outgoing,
@@ -28,6 +30,9 @@ SET lang = $3, misses = $4, owner = $5, data = $6, version = version + 1, update
 WHERE id = $1 AND version = $2
 RETURNING {CONVERSATION_COLUMNS}
 """
+INSERT_AUDIT = (
+    f"INSERT INTO audit ({AUDIT_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
+)
 _INSERT_OUTGOING = """
 INSERT INTO outbox (inbox_id, seq, conversation_id, channel, payload, retry_key, updated_at)
 VALUES ($1, $2, $3, $4, $5, $6, $7)
@@ -117,8 +122,9 @@ class Conversations(SqlBase):
         method: str | None,
         result: str | None,
         now: datetime,
+        audit: AuditEntry | None = None,
     ) -> None:
-        """Record how a send went."""
+        """Record how a send went, with its audit entry in the same transaction."""
         async with self._write() as session:
             await session.execute(
                 "UPDATE outbox SET status = $2, method = $3, result = $4, updated_at = $5"
@@ -129,6 +135,8 @@ class Conversations(SqlBase):
                 result,
                 now,
             )
+            if audit is not None:
+                await session.execute(INSERT_AUDIT, *audit_values(audit))
 
     async def conversations_owned_by_staff(self) -> list[Conversation]:
         """Conversations waiting for or owned by staff (their deadlines need watching)."""

@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 
 from bot.store import AuditEntry
 from bot.store.base import LIVE, SqlBase
+from bot.store.conversations import INSERT_AUDIT
 from bot.store.rows import AUDIT_COLUMNS, audit_values, to_audit
 
 # Dedupe keys outlive payloads by this much, so late redeliveries still hit the unique key.
@@ -30,11 +31,7 @@ class Privacy(SqlBase):
     async def audit(self, entry: AuditEntry) -> None:
         """Record one answer sent."""
         async with self._write() as session:
-            await session.execute(
-                f"INSERT INTO audit ({AUDIT_COLUMNS})"
-                " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
-                *audit_values(entry),
-            )
+            await session.execute(INSERT_AUDIT, *audit_values(entry))
 
     async def audit_entries(self, conversation_id: str) -> list[AuditEntry]:
         """A conversation's audit trail, oldest first."""
