@@ -105,11 +105,12 @@ _EMERGENCY = _compiled(_EMERGENCY_JA + _EMERGENCY_EN)
 _HANDOFF = _compiled(_HANDOFF_JA + _HANDOFF_EN)
 
 
-def _forms(text: str) -> tuple[str, str]:
+def _forms(text: str) -> tuple[str, ...]:
     """The normalized text, and the same without spaces between Japanese words
     ("いきが できない" is written with spaces by some patients)."""
     norm = normalize(text)
-    return norm, _JA_SPACE.sub("", norm)
+    joined = _JA_SPACE.sub("", norm)
+    return (norm,) if joined == norm else (norm, joined)
 
 
 def is_emergency(text: str) -> bool:
