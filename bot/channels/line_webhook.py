@@ -81,7 +81,9 @@ async def line_webhook(request: web.Request) -> web.Response:
     fresh = await inbound.store.enqueue(batch)
     inbound.wake()
     for event, new in zip(events, fresh, strict=True):
-        logger.info(
+        # One INFO line per event is written when it is handled; a duplicate is worth one too.
+        logger.log(
+            logging.DEBUG if new else logging.INFO,
             "line event stored" if new else "line event duplicate ignored",
             extra=fields(event_id=event["webhookEventId"], type=event.get("type")),
         )
