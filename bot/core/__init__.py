@@ -82,27 +82,9 @@ def decide(text: str, state: State, now: datetime, knowledge: Knowledge) -> Deci
         return Decision(Kind.RELAY, "relay", lang, "", needs_staff=True, state=state)
     requested = safety.language_request(text)
     if requested is not None:
-        _ = texts.texts_for(knowledge.catalogs, requested)
-        return Decision(
-            Kind.LANGUAGE,
-            "language",
-            requested,
-            texts.language_switched(_),
-            texts.menu(knowledge.faq, requested, _),
-            state=replace(state, lang=requested),
-        )
+        return switch_language(requested, state, knowledge)
     if safety.asks_for_person(text):
-        reason = "unanswered" if state.misses >= UNANSWERED_LIMIT else "asked"
-        return Decision(
-            Kind.HANDOFF,
-            "handoff",
-            lang,
-            texts.handoff(_),
-            (),
-            needs_staff=True,
-            reason=reason,
-            state=replace(state, misses=0),
-        )
+        return request_staff(lang, state, knowledge)
     if safety.is_greeting(text):
         return _small_talk(Kind.GREETING, texts.greeting(_), lang, state, knowledge)
     if safety.is_thanks(text):
