@@ -126,8 +126,10 @@ def patient_wrote(owner: Owner, current: Handoff, text: str, now: datetime) -> S
 
 
 def staff_replied(owner: Owner, current: Handoff, staff: str, now: datetime) -> Step:
-    """A staff reply in the thread: staff now own the conversation."""
-    updated = dict(current, last_activity=_iso(now), staff=current.get("staff") or staff)
+    """A staff reply in the thread: staff now own the conversation (a closed one reopens)."""
+    updated = dict(
+        current, last_activity=_iso(now), staff=current.get("staff") or staff, closed=False
+    )
     effects: tuple[Effect, ...] = () if owner is Owner.STAFF else (UpdateCard("taken", staff),)
     return Step(Owner.STAFF, updated, effects)
 

@@ -146,3 +146,15 @@ def test_idle_conversation_returns_to_the_bot() -> None:
 def test_no_deadline_when_the_bot_answers() -> None:
     """A conversation the bot owns has nothing to watch."""
     assert next_deadline(Owner.BOT, _open(), ALWAYS) is None
+
+
+def test_staff_reply_after_close_reopens_and_can_be_closed_again() -> None:
+    """Staff writing in a closed thread take the patient back; Close works again after."""
+    closed = pressed(Owner.STAFF, _open(), "close", "U1", NOW)
+    reopened = staff_replied(closed.owner, closed.handoff or {}, "U1", NOW)
+    again = pressed(reopened.owner, reopened.handoff, "close", "U1", NOW)
+    assert reopened.owner is Owner.STAFF
+    assert again.owner is Owner.BOT and again.effects == (
+        TellPatient("closed"),
+        UpdateCard("closed", "U1"),
+    )
