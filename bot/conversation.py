@@ -24,7 +24,7 @@ from bot.core.decision import Choice
 from bot.core.knowledge import Knowledge
 from bot.logs import PatientTag, fields
 from bot.outbox import retry_key
-from bot.patient import Context, Profile, _bilingual, plan_line_event
+from bot.patient import Context, Profile, bilingual, plan_line_event
 from bot.staff import Plan, plan_staff_event
 from bot.store import (
     AuditEntry,
@@ -283,7 +283,7 @@ async def _group_note(event: LineEvent, services: Services) -> None:
     k = services.knowledge()
     out = Outgoing(
         user_id="",
-        texts=(_bilingual(k, texts.group_note),),
+        texts=(bilingual(k, texts.group_note),),
         reply_token=event.reply_token,
         retry_key=retry_key("line", event.event_id, 0),
     )

@@ -43,7 +43,7 @@ def _state(conv: Conversation) -> State:
     return State(lang=conv.lang, misses=conv.misses, owner=conv.owner)
 
 
-def _bilingual(k: Knowledge, text: Callable[[texts.Gettext], str]) -> str:
+def bilingual(k: Knowledge, text: Callable[[texts.Gettext], str]) -> str:
     """One text in both languages, for patients whose language we do not know yet."""
     return "\n\n".join(text(k.catalogs[lang].gettext) for lang in ("ja", "en"))
 
@@ -88,7 +88,7 @@ async def decide_event(
         Kind.FALLBACK,
         "media",
         lang,
-        _bilingual(k, texts.text_only),
+        bilingual(k, texts.text_only),
         texts.menu(k.faq, lang, _),
         state=state,
     ), {}

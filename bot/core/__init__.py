@@ -143,15 +143,11 @@ def _small_talk(kind: Kind, text: str, lang: Lang, state: State, k: Knowledge) -
 def _matched(text: str, lang: Lang, state: State, k: Knowledge) -> Decision:
     _ = texts.texts_for(k.catalogs, lang)
     ranking = k.index.rank(text)
-    scored, unknown = _scored(ranking, k), ranking.unknown_words
+    scored = _scored(ranking, k)
     candidates = tuple((t, s) for t, s in scored if t != OUT_OF_SCOPE)
     th = k.thresholds
     best, best_score = scored[0] if scored else (OUT_OF_SCOPE, 0.0)
     runner_up = candidates[1] if len(candidates) > 1 else None
-    if best != OUT_OF_SCOPE and th.doubt <= best_score < th.floor and not unknown:
-        # Weakly close and nothing in it the FAQ does not know: ask rather than give up.
-        options = [best] + ([runner_up[0]] if runner_up and runner_up[1] >= th.doubt else [])
-        return _clarify(options, lang, state, k, candidates)
     if best == OUT_OF_SCOPE or best_score < th.floor:
         chat = safety.small_talk(text)  # "hello, I just added this account"
         if chat == "greeting":

@@ -24,7 +24,6 @@ class Thresholds:
 
     answer: float = 0.42  # a best score under this is never answered outright
     floor: float = 0.16  # under this nothing is close: fallback
-    doubt: float = 0.16  # from here to `floor`, a message with no unknown word is clarified
     margin: float = 0.06  # a runner-up within this of the best makes the answer ambiguous
     lead: float = 0.15  # a best this far ahead of the runner-up is answered even if under `answer`
     unknown_penalty: float = 0.6  # share of the score lost when every content word is unknown
