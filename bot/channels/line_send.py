@@ -14,19 +14,15 @@ import logging
 import math
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Literal
 
 import aiohttp
-from linebot.v3.messaging import (
-    AsyncMessagingApi,
-    Message,
-    PushMessageRequest,
-    ReplyMessageRequest,
-    ShowLoadingAnimationRequest,
-)
+from linebot.v3.messaging import AsyncMessagingApi, ShowLoadingAnimationRequest
 from linebot.v3.messaging.exceptions import ApiException
 
 from bot.channels.line_render import render
+from bot.channels.line_requests import Prepared, PreparedPush, PreparedReply
 from bot.core.decision import Choice
 
 __all__ = ["Delivery", "LineSender", "Outgoing", "render"]
@@ -34,6 +30,8 @@ __all__ = ["Delivery", "LineSender", "Outgoing", "render"]
 logger = logging.getLogger(__name__)
 
 Method = Literal["reply", "push", "none"]
+
+PREPARED_CACHE_SIZE = 256  # distinct answers kept serialized: FAQ topics x languages, and more
 
 _REASONS = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found"}
 
@@ -79,6 +77,8 @@ class LineSender:
     ) -> None:
         """Take the SDK client and the retry policy; tests inject `sleep` to skip real waits."""
         self._api = api
+        # Rendering is pure, so the same texts and choices always give the same messages.
+        self._prepare = lru_cache(maxsize=PREPARED_CACHE_SIZE)(_prepare)
         self._timeout = timeout
         self._push_attempts = max(1, push_attempts)
         self._backoff = backoff
@@ -92,7 +92,7 @@ class LineSender:
         `push_fallback=False` makes a reply the only attempt: for group chats (a push would be
         paid and unwanted) and for re-trying a reply a crash interrupted.
         """
-        messages = render(out.texts, out.choices)
+        messages = self._prepare(out.texts, out.choices)
         if not messages:
             logger.warning("line send skipped: nothing to send (key=%s)", out.retry_key)
             return Delivery("none", ok=False, status=None, error="empty")
@@ -122,9 +122,9 @@ class LineSender:
         except Exception as exc:  # cosmetic: never worth failing a reply over; log the type only
             logger.warning("line loading animation failed: %s", type(exc).__name__)
 
-    async def _reply(self, token: str, messages: list[Message]) -> Delivery:
+    async def _reply(self, token: str, messages: Prepared) -> Delivery:
         """One reply attempt: a token works once, so a reply is never retried as a reply."""
-        request = ReplyMessageRequest(replyToken=token, messages=messages)
+        request = PreparedReply.build(token, messages)
         try:
             await self._api.reply_message(request, _request_timeout=self._timeout)
         except ApiException as exc:
@@ -135,9 +135,9 @@ class LineSender:
             return Delivery("reply", ok=False, status=None, error="connection_error")
         return Delivery("reply", ok=True, status=200, error=None)
 
-    async def _push(self, user_id: str, messages: list[Message], key: str) -> Delivery:
+    async def _push(self, user_id: str, messages: Prepared, key: str) -> Delivery:
         """Push with the caller's retry key, retrying on 5xx and timeouts with the same key."""
-        request = PushMessageRequest(to=user_id, messages=messages)
+        request = PreparedPush.build(user_id, messages)
         last = Delivery("push", ok=False, status=None, error="not_sent")
         for attempt in range(self._push_attempts):
             if attempt:
@@ -171,6 +171,11 @@ class LineSender:
             )
         logger.error("line push gave up after %d attempts (key=%s)", self._push_attempts, key)
         return last
+
+
+def _prepare(texts: tuple[str, ...], choices: tuple[Choice, ...]) -> Prepared:
+    """Render within LINE's limits and let the SDK serialize the messages once."""
+    return Prepared.of(render(texts, choices))
 
 
 def _failed(method: Method, exc: ApiException) -> Delivery:
