@@ -25,7 +25,7 @@ from bot.channels import slack
 from bot.channels.line_send import LineSender
 from bot.channels.line_webhook import INBOUND, MAX_BODY, LineInbound, line_webhook
 from bot.channels.slack_desk import SlackDesk
-from bot.conversation import Services, handle
+from bot.conversation import Services, handle, retrying
 from bot.core.knowledge import Knowledge, build_knowledge
 from bot.logs import PatientTag
 from bot.scheduler import watch_deadlines
@@ -111,6 +111,7 @@ async def _resources(app: web.Application) -> AsyncIterator[None]:
             clock=clock,
             concurrency=settings.worker_concurrency,
             on_failed=_failed_for_good,
+            on_retry=partial(retrying, services=services),
         )
         runtime.store, runtime.worker = store, worker
         validator = SignatureValidator(settings.line_channel_secret.reveal())

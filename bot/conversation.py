@@ -40,7 +40,8 @@ logger = logging.getLogger(__name__)
 
 # LINE keeps a reply token usable for about a minute; older events go by push.
 REPLY_TOKEN_AGE = timedelta(seconds=50)
-SLOW_EVENT = timedelta(seconds=2)  # past this wait, show the loading animation first
+# Events a patient waits on, and so may see LINE's loading animation for.
+WAITED_ON = frozenset({"text", "postback", "media", "follow"})
 
 
 class ConflictError(Exception):
@@ -240,12 +241,6 @@ async def _send_line(
         retry_key=row.retry_key,
     )
     in_flight = row.status == "sending"
-    if (
-        services.clock() - claimed.received_at > SLOW_EVENT
-        and not in_flight
-        and body["reply_allowed"]
-    ):
-        await services.sender.show_loading(out.user_id)
     if in_flight and row.method in (None, "reply") and body["reply_allowed"] and out.reply_token:
         retried = await services.sender.send(out, reply_allowed=True, push_fallback=False)
         if retried.ok or retried.error != "invalid_reply_token":
@@ -256,6 +251,20 @@ async def _send_line(
         )
         return Delivery("reply", ok=True, status=400, error=None)
     return await services.sender.send(out, reply_allowed=body["reply_allowed"] and not in_flight)
+
+
+async def retrying(claimed: Claimed, delay: timedelta, services: Services) -> None:
+    """A patient's event failed and waits `delay` for its retry: show the loading animation.
+
+    That wait is the one a patient can notice (seconds, growing with each attempt); LINE shows the
+    animation only while the chat is open and ends it when our answer arrives. Shown just before an
+    answer instead, it would last a millisecond, so an event that merely queued gets none.
+    """
+    if claimed.source != "line":
+        return
+    event = translate(json.loads(claimed.payload))
+    if event.kind in WAITED_ON and event.user_id:
+        await services.sender.show_loading(event.user_id, round(delay.total_seconds()) + 5)
 
 
 async def _undelivered(

@@ -18,6 +18,7 @@ logger = logging.getLogger(__name__)
 
 Handler = Callable[[Claimed], Awaitable[None]]
 FailedHook = Callable[[Claimed, str], Awaitable[None]]
+RetryHook = Callable[[Claimed, timedelta], Awaitable[None]]
 
 POLL_SECONDS = 1.0  # without a wake-up (another process enqueued), look again this often
 MAX_BACKOFF = timedelta(minutes=5)
@@ -36,7 +37,10 @@ class Worker:
         lease: timedelta = timedelta(seconds=60),
         max_attempts: int = 5,
         on_failed: FailedHook | None = None,
+        on_retry: RetryHook | None = None,
     ) -> None:
+        """`on_retry` hears of each event put back to wait (with how long); `on_failed` of each
+        given up on. Neither may raise into the worker: their errors are logged."""
         self._store = store
         self._handle = handle
         self._clock = clock
@@ -44,6 +48,7 @@ class Worker:
         self._lease = lease
         self._max_attempts = max_attempts
         self._on_failed = on_failed
+        self._on_retry = on_retry
         self._wake = asyncio.Event()
         self._stopping = asyncio.Event()
         self._running: set[asyncio.Task[None]] = set()
@@ -137,6 +142,8 @@ class Worker:
         delay = min(timedelta(seconds=2**claimed.attempts), MAX_BACKOFF)
         now: datetime = self._clock()
         retried = await self._store.retry_later(claimed.id, error, now + delay, self._max_attempts)
+        if retried and self._on_retry is not None:
+            await _hook("retry", self._on_retry(claimed, delay))
         if not retried:
             logger.error(
                 "event %s (%s) failed for good after %d attempts; staff alerted",
@@ -145,4 +152,12 @@ class Worker:
                 claimed.attempts,
             )
             if self._on_failed is not None:
-                await self._on_failed(claimed, error)
+                await _hook("failed", self._on_failed(claimed, error))
+
+
+async def _hook(name: str, call: Awaitable[None]) -> None:
+    """Run a hook; its failure is logged, never allowed to stop the worker."""
+    try:
+        await call
+    except Exception as exc:
+        logger.error("worker %s hook failed: %s", name, type(exc).__name__)

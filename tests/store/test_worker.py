@@ -1,0 +1,75 @@
+"""The worker's failure path on a real store: retried with backoff, hooks told, then given up."""
+
+import asyncio
+import logging
+from datetime import timedelta
+
+import pytest
+
+from bot.store import Claimed, Store
+from bot.worker import Worker
+from tests.store.builders import FakeClock, event
+
+
+async def _run_until(worker: Worker, done: asyncio.Event) -> None:
+    await worker.start()
+    try:
+        async with asyncio.timeout(5):
+            await done.wait()
+    finally:
+        await worker.stop(grace=1)
+
+
+async def test_failed_event_is_retried_and_hooks_hear_of_it(store: Store, clock: FakeClock) -> None:
+    """Each failed attempt waits 2^attempts s (on_retry told); the last one goes to on_failed."""
+    await store.enqueue([event("e1")])
+    retries: list[timedelta] = []
+    failed: list[tuple[str, str]] = []
+    gave_up = asyncio.Event()
+
+    async def handle(claimed: Claimed) -> None:
+        raise KeyError(claimed.event_id)
+
+    async def on_retry(claimed: Claimed, delay: timedelta) -> None:
+        retries.append(delay)
+        clock.now += delay  # the wait passes at once
+
+    async def on_failed(claimed: Claimed, error: str) -> None:
+        failed.append((claimed.event_id, error))
+        gave_up.set()
+
+    worker = Worker(
+        store, handle, clock=clock, max_attempts=3, on_retry=on_retry, on_failed=on_failed
+    )
+    await _run_until(worker, gave_up)
+
+    assert retries == [timedelta(seconds=2), timedelta(seconds=4)]
+    assert failed == [("e1", "KeyError")]
+    assert await store.inbox_status("line", "e1") == "failed"
+
+
+async def test_a_failing_hook_does_not_stop_the_worker(
+    store: Store, clock: FakeClock, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The hook's error is logged by type; the event still gets its retry and then succeeds."""
+    await store.enqueue([event("e1")])
+    attempts: list[int] = []
+    succeeded = asyncio.Event()
+
+    async def handle(claimed: Claimed) -> None:
+        attempts.append(claimed.attempts)
+        if claimed.attempts == 1:
+            raise RuntimeError
+        succeeded.set()
+
+    async def on_retry(claimed: Claimed, delay: timedelta) -> None:
+        clock.now += delay
+        raise ConnectionError
+
+    worker = Worker(store, handle, clock=clock, on_retry=on_retry)
+    with caplog.at_level(logging.ERROR, logger="bot.worker"):
+        await _run_until(worker, succeeded)
+
+    assert attempts == [1, 2]
+    assert await store.inbox_status("line", "e1") == "done"
+    assert "worker retry hook failed: ConnectionError" in caplog.text
