@@ -70,7 +70,7 @@ async def handle(claimed: Claimed, services: Services) -> None:
     if claimed.source == "line":
         await _line(claimed, services, started)
         return
-    conv = await services.store.conversation(claimed.conversation_id or "")
+    conv = claimed.conversation
     if conv is None:
         return
     rows = await services.store.outgoing(claimed.id)
@@ -111,7 +111,7 @@ async def _line(claimed: Claimed, services: Services, started: datetime) -> None
         await services.store.reset_conversation(event.user_id or "")
         _log_done(event, services, started, ("unfollow", None), "forgotten")
         return
-    conv = await services.store.conversation(claimed.conversation_id or "")
+    conv = claimed.conversation
     if conv is None:  # forgotten meanwhile (`python -m bot forget`): nothing to answer to
         logger.info(
             "line event for a forgotten patient dropped", extra=fields(event_id=event.event_id)

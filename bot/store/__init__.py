@@ -73,7 +73,11 @@ class NewEvent:
 
 @dataclass(frozen=True)
 class Claimed:
-    """An inbox event this worker now holds until `lease_until` (or finish/retry_later)."""
+    """An inbox event this worker now holds until `lease_until` (or finish/retry_later).
+
+    `conversation` is the event's conversation as it was when claimed, read in the same
+    transaction (None for an event without one, or whose conversation was forgotten).
+    """
 
     id: int
     source: Source
@@ -83,6 +87,7 @@ class Claimed:
     payload: str
     attempts: int
     received_at: datetime
+    conversation: Conversation | None = None
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 
 from bot.store import Claimed, NewEvent
 from bot.store.base import LIVE, SqlBase
-from bot.store.rows import CONVERSATION_COLUMNS, Session, to_claimed
+from bot.store.rows import CONVERSATION_COLUMNS, Session, to_claimed, to_conversation
 
 _CLAIM = f"""
 UPDATE inbox SET status = 'working', attempts = attempts + 1, lease_until = $2
@@ -27,8 +27,7 @@ WHERE id = (
           WHERE o.conversation_id = e.conversation_id AND o.id < e.id
             AND o.status IN {LIVE})
     ORDER BY e.id LIMIT 1{{skip_locked}})
-RETURNING id, source, event_id, conversation_id, payload, attempts, received_at,
-    (SELECT c.user_key FROM conversations AS c WHERE c.id = inbox.conversation_id) AS user_key
+RETURNING id, source, event_id, conversation_id, payload, attempts, received_at
 """
 _FIND_OR_CREATE = f"""
 INSERT INTO conversations ({CONVERSATION_COLUMNS}) VALUES ($1, $2, NULL, 0, 'bot', 1, $3, $4, $4)
@@ -88,10 +87,15 @@ class Queue(SqlBase):
                     f"SELECT id FROM conversations WHERE id = $1{self.for_update}", key
                 )
             else:
-                first = next(e for e in events if e.user_key == key)
+                # Look before creating: an upsert would rewrite the row on every event.
                 rows = await session.fetch(
-                    _FIND_OR_CREATE, uuid.uuid4().hex, key, "{}", first.received_at
+                    f"SELECT id FROM conversations WHERE user_key = $1{self.for_update}", key
                 )
+                if not rows:
+                    first = next(e for e in events if e.user_key == key)
+                    rows = await session.fetch(
+                        _FIND_OR_CREATE, uuid.uuid4().hex, key, "{}", first.received_at
+                    )
             found[kind, key] = rows[0]["id"] if rows else None
         return found
 
@@ -101,7 +105,17 @@ class Queue(SqlBase):
             rows = await session.fetch(
                 _CLAIM.format(skip_locked=self.skip_locked), now, now + lease
             )
-        return to_claimed(rows[0]) if rows else None
+            if not rows:
+                return None
+            owner = rows[0]["conversation_id"]
+            found = (
+                await session.fetch(
+                    f"SELECT {CONVERSATION_COLUMNS} FROM conversations WHERE id = $1", owner
+                )
+                if owner is not None
+                else []
+            )
+        return to_claimed(rows[0], to_conversation(found[0]) if found else None)
 
     async def finish(self, inbox_id: int, now: datetime) -> None:
         """Mark a claimed event done."""

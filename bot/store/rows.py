@@ -90,17 +90,18 @@ def to_conversation(row: Row) -> Conversation:
     )
 
 
-def to_claimed(row: Row) -> Claimed:
-    """A claimed inbox row (with its patient's user key) as a value."""
+def to_claimed(row: Row, conversation: Conversation | None) -> Claimed:
+    """A claimed inbox row, with its conversation as read in the same transaction."""
     return Claimed(
         id=row["id"],
         source=cast("Source", row["source"]),
         event_id=row["event_id"],
         conversation_id=row["conversation_id"],
-        user_key=row["user_key"],
+        user_key=None if conversation is None else conversation.user_key,
         payload=row["payload"],
         attempts=row["attempts"],
         received_at=read_time(row["received_at"]),
+        conversation=conversation,
     )
 
 

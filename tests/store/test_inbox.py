@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 
 import pytest
@@ -49,6 +50,7 @@ async def test_enqueue_creates_one_conversation_per_user(store: Store) -> None:
     assert (alice.lang, alice.misses, alice.owner, alice.data) == (None, 0, Owner.BOT, {})
     assert [c.conversation_id for c in claimed if c] == [alice.id, bob.id]
     assert [c.user_key for c in claimed if c] == ["U-alice", "U-bob"]
+    assert [c.conversation for c in claimed if c] == [alice, bob]
     assert await store.conversation(alice.id) == alice
 
 
@@ -59,7 +61,22 @@ async def test_event_without_user_has_no_conversation(store: Store) -> None:
     claimed = await store.claim(NOW, LEASE)
 
     assert claimed is not None
-    assert (claimed.conversation_id, claimed.user_key) == (None, None)
+    assert (claimed.conversation_id, claimed.user_key, claimed.conversation) == (None, None, None)
+
+
+async def test_claim_reads_the_conversation_as_saved_last(store: Store) -> None:
+    """The conversation handed out with an event is the latest saved state, not the first."""
+    await store.enqueue([event("a1", "U-alice"), event("a2", "U-alice")])
+    first = await store.claim(NOW, LEASE)
+    assert first is not None and first.conversation is not None
+    saved = await store.commit(replace(first.conversation, lang="en", misses=1), [], first.id)
+    await store.finish(first.id, NOW)
+
+    second = await store.claim(NOW, LEASE)
+
+    assert second is not None
+    assert second.conversation == saved
+    assert second.conversation is not None and second.conversation.version == 2
 
 
 async def test_event_for_a_conversation_queues_behind_the_patient(store: Store) -> None:
