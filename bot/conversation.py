@@ -64,15 +64,14 @@ class Services:
     staff_labels: dict[str, str] | None = None
 
 
-async def handle(claimed: Claimed, services: Services) -> None:
-    """Run one claimed event (the worker's handler)."""
+async def handle(claimed: Claimed, services: Services) -> bool:
+    """Run one claimed event (the worker's handler); True when it marked the event done."""
     started = services.clock()
     if claimed.source == "line":
-        await _line(claimed, services, started)
-        return
+        return await _line(claimed, services, started)
     conv = claimed.conversation
     if conv is None:
-        return
+        return False
     rows = await services.store.outgoing(claimed.id)
     if not rows:
         plan = plan_staff_event(
@@ -84,7 +83,7 @@ async def handle(claimed: Claimed, services: Services) -> None:
             services.staff_labels or {},
         )
         rows = await _save(claimed, conv, plan, services)
-    await _deliver(claimed, None, conv, rows, services)
+    _, finished = await _deliver(claimed, None, conv, rows, services)
     logger.info(
         "staff event handled",
         extra=fields(
@@ -94,29 +93,30 @@ async def handle(claimed: Claimed, services: Services) -> None:
             latency_ms=round((services.clock() - started).total_seconds() * 1000, 1),
         ),
     )
+    return finished
 
 
-async def _line(claimed: Claimed, services: Services, started: datetime) -> None:
+async def _line(claimed: Claimed, services: Services, started: datetime) -> bool:
     event = translate(json.loads(claimed.payload))
     if event.kind == "unknown":
         logger.warning(
             "line event of unsupported type ignored",
             extra=fields(event_id=event.event_id, type=event.type_name),
         )
-        return
+        return False
     if event.kind == "group":
         await _group_note(event, services)
-        return
+        return False
     if event.kind == "unfollow":
         await services.store.reset_conversation(event.user_id or "")
         _log_done(event, services, started, ("unfollow", None), "forgotten")
-        return
+        return False
     conv = claimed.conversation
     if conv is None:  # forgotten meanwhile (`python -m bot forget`): nothing to answer to
         logger.info(
             "line event for a forgotten patient dropped", extra=fields(event_id=event.event_id)
         )
-        return
+        return False
     # Only an event tried before (a crash, a retry) can already have saved messages.
     rows = await services.store.outgoing(claimed.id) if claimed.attempts > 1 else []
     if not rows:
@@ -124,10 +124,11 @@ async def _line(claimed: Claimed, services: Services, started: datetime) -> None
             event, conv, _context(services), _reply_allowed(claimed, event, services)
         )
         rows = await _save(claimed, conv, plan, services)
-    outcome = await _deliver(claimed, event, conv, rows, services)
+    outcome, finished = await _deliver(claimed, event, conv, rows, services)
     kinds = [json.loads(r.payload) for r in rows if r.channel == "line" and r.payload]
     kind = (kinds[0]["kind"], kinds[0]["topic"]) if kinds else ("relay", None)
     _log_done(event, services, started, kind, outcome)
+    return finished
 
 
 def _context(services: Services) -> Context:
@@ -182,9 +183,10 @@ async def _deliver(
     conv: Conversation,
     rows: list[OutgoingRow],
     services: Services,
-) -> str:
-    """Send every unsent row in order; the outcome of the patient-facing one, for the log."""
-    store, outcome = services.store, "none"
+) -> tuple[str, bool]:
+    """Send every unsent row in order: the outcome of the patient-facing one, for the log, and
+    whether the event was marked done with the last row (when nothing can fail after it)."""
+    store, outcome, finished = services.store, "none", False
     for row in rows:
         if row.status in ("sent", "failed") or row.payload is None:
             continue
@@ -203,6 +205,8 @@ async def _deliver(
             continue
         delivery = await _send_line(claimed, row, body, services)
         status = "sent" if delivery.ok else "failed"
+        # Nothing follows a delivered last message but logging, so it may finish the event.
+        finished = delivery.ok and row is rows[-1] and not body.get("confirm")
         audit = AuditEntry(
             at=services.clock(),
             conversation_id=conv.id,
@@ -216,7 +220,13 @@ async def _deliver(
             kind=body["kind"],
         )
         await store.mark_outgoing(
-            row.id, status, delivery.method, delivery.error, services.clock(), audit=audit
+            row.id,
+            status,
+            delivery.method,
+            delivery.error,
+            services.clock(),
+            audit=audit,
+            finish=claimed.id if finished else None,
         )
         if body.get("confirm") and services.desk is not None:
             confirm = body["confirm"]
@@ -226,7 +236,7 @@ async def _deliver(
         if not delivery.ok:
             await _undelivered(conv, row, delivery, services)
         outcome = delivery.method if delivery.ok else f"failed:{delivery.error}"
-    return outcome
+    return outcome, finished
 
 
 async def _send_line(

@@ -16,7 +16,9 @@ from bot.store import Claimed, Clock, Store
 
 logger = logging.getLogger(__name__)
 
-Handler = Callable[[Claimed], Awaitable[None]]
+# A handler returns True when its own last write already marked the event done (saving a
+# transaction per event), False when the worker should.
+Handler = Callable[[Claimed], Awaitable[bool]]
 FailedHook = Callable[[Claimed, str], Awaitable[None]]
 RetryHook = Callable[[Claimed, timedelta], Awaitable[None]]
 
@@ -120,11 +122,12 @@ class Worker:
         try:
             try:
                 async with asyncio.timeout(self._lease.total_seconds() * 0.8):
-                    await self._handle(claimed)
+                    finished = await self._handle(claimed)
             except Exception as exc:  # any failure: retried or surfaced, never swallowed
                 await self._failed(claimed, exc)
             else:
-                await self._store.finish(claimed.id, self._clock())
+                if not finished:
+                    await self._store.finish(claimed.id, self._clock())
         finally:
             self._slots.release()
             self.wake()  # the patient's next event may be runnable now

@@ -195,8 +195,13 @@ class Store(Protocol):
         result: str | None,
         now: datetime,
         audit: AuditEntry | None = None,
+        finish: int | None = None,
     ) -> None:
-        """Record how a send went, with its audit entry in the same transaction."""
+        """Record how a send went, with its audit entry in the same transaction.
+
+        `finish` names an inbox event to mark done in that transaction too: the caller's last
+        write for the event, so the event needs no transaction of its own to finish.
+        """
 
     async def reset_conversation(self, user_key: str) -> None:
         """Forget language, misses, owner and data (LINE unfollow); the id stays."""

@@ -13,6 +13,7 @@ from datetime import datetime
 from bot.core.decision import Owner
 from bot.store import AuditEntry, Conversation, NewOutgoing, OutgoingRow, OutgoingStatus
 from bot.store.base import SqlBase
+from bot.store.queue import FINISH
 from bot.store.rows import (
     AUDIT_COLUMNS,
     CONVERSATION_COLUMNS,
@@ -40,6 +41,18 @@ ON CONFLICT (inbox_id, seq) DO NOTHING
 """
 
 
+# Claims the decision for an event: it succeeds once per event (a row lock on PostgreSQL).
+_DECIDE = "UPDATE inbox SET decided_at = $2 WHERE id = $1 AND decided_at IS NULL"
+
+
+class _NotSavedError(Exception):
+    """Rolls a commit back; `saved` is what the caller gets instead."""
+
+    def __init__(self, saved: Conversation | None) -> None:
+        super().__init__()
+        self.saved = saved
+
+
 class Conversations(SqlBase):
     """Load, save and reset conversations; list and mark their outgoing messages."""
 
@@ -63,48 +76,52 @@ class Conversations(SqlBase):
     ) -> Conversation | None:
         """Save state and outgoing messages atomically; None when `conv.version` is stale."""
         now = self._clock()
-        async with self._write() as session:
-            if inbox_id is not None and await self._decided(session, inbox_id):
-                rows = await session.fetch(
-                    f"SELECT {CONVERSATION_COLUMNS} FROM conversations WHERE id = $1", conv.id
-                )
-                return to_conversation(rows[0]) if rows else None
+        try:
+            async with self._write() as session:
+                return await self._commit(session, conv, outgoing, inbox_id, now)
+        except _NotSavedError as undone:  # rolled back; nothing of this commit was written
+            return undone.saved
+
+    async def _commit(
+        self,
+        session: Session,
+        conv: Conversation,
+        outgoing: Sequence[NewOutgoing],
+        inbox_id: int | None,
+        now: datetime,
+    ) -> Conversation:
+        """The writes of `commit`; raises `_NotSavedError` to roll them back."""
+        if inbox_id is not None and not await session.execute(_DECIDE, inbox_id, now):
+            # An earlier attempt decided this event: its state stands, and nothing is written.
             rows = await session.fetch(
-                _SAVE_CONVERSATION,
+                f"SELECT {CONVERSATION_COLUMNS} FROM conversations WHERE id = $1", conv.id
+            )
+            raise _NotSavedError(to_conversation(rows[0]) if rows else None)
+        rows = await session.fetch(
+            _SAVE_CONVERSATION,
+            conv.id,
+            conv.version,
+            conv.lang,
+            conv.misses,
+            Owner(conv.owner).value,
+            dump_json(conv.data),
+            now,
+        )
+        if not rows:
+            raise _NotSavedError(None)  # stale version: undo the event's decided mark too
+        for seq, message in enumerate(outgoing):
+            retry_key = message.retry_key or str(uuid.uuid4())
+            await session.execute(
+                _INSERT_OUTGOING,
+                inbox_id,
+                seq,
                 conv.id,
-                conv.version,
-                conv.lang,
-                conv.misses,
-                Owner(conv.owner).value,
-                dump_json(conv.data),
+                message.channel,
+                message.payload,
+                retry_key,
                 now,
             )
-            if not rows:
-                return None
-            for seq, message in enumerate(outgoing):
-                retry_key = message.retry_key or str(uuid.uuid4())
-                await session.execute(
-                    _INSERT_OUTGOING,
-                    inbox_id,
-                    seq,
-                    conv.id,
-                    message.channel,
-                    message.payload,
-                    retry_key,
-                    now,
-                )
-            if inbox_id is not None:
-                await session.execute(
-                    "UPDATE inbox SET decided_at = $2 WHERE id = $1", inbox_id, now
-                )
         return to_conversation(rows[0])
-
-    async def _decided(self, session: Session, inbox_id: int) -> bool:
-        """Whether an earlier commit already saved the decision for this event."""
-        rows = await session.fetch(
-            f"SELECT decided_at FROM inbox WHERE id = $1{self.for_update}", inbox_id
-        )
-        return bool(rows) and rows[0]["decided_at"] is not None
 
     async def outgoing(self, inbox_id: int) -> list[OutgoingRow]:
         """The messages decided for an event, in order."""
@@ -123,8 +140,9 @@ class Conversations(SqlBase):
         result: str | None,
         now: datetime,
         audit: AuditEntry | None = None,
+        finish: int | None = None,
     ) -> None:
-        """Record how a send went, with its audit entry in the same transaction."""
+        """Record how a send went, with its audit entry (and `finish`) in one transaction."""
         async with self._write() as session:
             await session.execute(
                 "UPDATE outbox SET status = $2, method = $3, result = $4, updated_at = $5"
@@ -137,6 +155,8 @@ class Conversations(SqlBase):
             )
             if audit is not None:
                 await session.execute(INSERT_AUDIT, *audit_values(audit))
+            if finish is not None:
+                await session.execute(FINISH, finish, now)
 
     async def conversations_owned_by_staff(self) -> list[Conversation]:
         """Conversations waiting for or owned by staff (their deadlines need watching)."""

@@ -42,6 +42,12 @@ RETURNING id
 """
 
 
+FINISH = (
+    "UPDATE inbox SET status = 'done', finished_at = $2, lease_until = NULL"
+    f" WHERE id = $1 AND status IN {LIVE}"
+)
+
+
 class Queue(SqlBase):
     """Enqueue, claim, finish, retry and recover inbox events."""
 
@@ -50,8 +56,7 @@ class Queue(SqlBase):
         if not events:
             return []
         async with self._write() as session:
-            fresh = [e for e in events if not await self._logged(session, e)]
-            owners = await self._owners(session, fresh)
+            owners = await self._owners(session, events)
             inserted = []
             for event in events:
                 key = _owner_key(event)
@@ -78,7 +83,9 @@ class Queue(SqlBase):
     ) -> dict[tuple[str, str], str | None]:
         """Find or create each event's conversation, locking it so its events queue in order.
 
-        Rows are locked in sorted order so that two batches cannot deadlock each other.
+        Rows are locked in sorted order so that two batches cannot deadlock each other. A
+        conversation is created only for an event not logged before: a redelivery of a forgotten
+        patient's event must not bring the patient back.
         """
         found: dict[tuple[str, str], str | None] = {}
         for kind, key in sorted({k for e in events if (k := _owner_key(e)) is not None}):
@@ -91,10 +98,11 @@ class Queue(SqlBase):
                 rows = await session.fetch(
                     f"SELECT id FROM conversations WHERE user_key = $1{self.for_update}", key
                 )
-                if not rows:
-                    first = next(e for e in events if e.user_key == key)
+                fresh = [] if rows else [e for e in events if e.user_key == key]
+                fresh = [e for e in fresh if not await self._logged(session, e)]
+                if fresh:
                     rows = await session.fetch(
-                        _FIND_OR_CREATE, uuid.uuid4().hex, key, "{}", first.received_at
+                        _FIND_OR_CREATE, uuid.uuid4().hex, key, "{}", fresh[0].received_at
                     )
             found[kind, key] = rows[0]["id"] if rows else None
         return found
@@ -120,12 +128,7 @@ class Queue(SqlBase):
     async def finish(self, inbox_id: int, now: datetime) -> None:
         """Mark a claimed event done."""
         async with self._write() as session:
-            await session.execute(
-                "UPDATE inbox SET status = 'done', finished_at = $2, lease_until = NULL"
-                f" WHERE id = $1 AND status IN {LIVE}",
-                inbox_id,
-                now,
-            )
+            await session.execute(FINISH, inbox_id, now)
 
     async def retry_later(
         self, inbox_id: int, error: str, not_before: datetime, max_attempts: int

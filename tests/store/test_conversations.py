@@ -58,6 +58,21 @@ async def test_commit_with_stale_version_saves_nothing(store: Store) -> None:
     assert await store.outgoing(claimed.id + 1) == []
 
 
+async def test_stale_commit_leaves_the_event_undecided(store: Store) -> None:
+    """A commit refused for a stale version rolls back whole: the event can still be decided."""
+    conv, claimed = await _claimed(store)
+    newer = await store.commit(replace(conv, misses=1), [], None)
+    assert newer is not None
+
+    stale = await store.commit(replace(conv, misses=5), [CARD], claimed.id)
+    retried = await store.commit(replace(newer, misses=2), [HELLO], claimed.id)
+
+    assert stale is None
+    assert retried is not None
+    assert retried.misses == 2
+    assert [r.payload for r in await store.outgoing(claimed.id)] == [HELLO.payload]
+
+
 async def test_commit_is_idempotent_per_event(store: Store) -> None:
     """Deciding a recovered event again writes nothing and returns the state already saved."""
     conv, claimed = await _claimed(store)
@@ -81,6 +96,22 @@ async def test_commit_without_event_only_saves_state(store: Store) -> None:
     assert saved is not None
     assert saved.owner is Owner.STAFF
     assert stale is None
+
+
+async def test_last_mark_can_finish_its_event(store: Store, clock: FakeClock) -> None:
+    """`finish` marks the event done with the send it records; a plain mark leaves it working."""
+    conv, claimed = await _claimed(store)
+    await store.commit(conv, [HELLO, CARD], claimed.id)
+    hello, card = await store.outgoing(claimed.id)
+
+    await store.mark_outgoing(hello.id, "sent", "reply", None, NOW)
+    status_between = await store.inbox_status("line", claimed.event_id)
+    await store.mark_outgoing(card.id, "sent", "slack", None, NOW, finish=claimed.id)
+
+    assert status_between == "working"
+    assert await store.inbox_status("line", claimed.event_id) == "done"
+    assert await store.claim(NOW, LEASE) is None
+    assert (await store.counts(NOW))["done"] == 1
 
 
 async def test_mark_outgoing_records_delivery(store: Store) -> None:

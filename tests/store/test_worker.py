@@ -27,7 +27,7 @@ async def test_failed_event_is_retried_and_hooks_hear_of_it(store: Store, clock:
     failed: list[tuple[str, str]] = []
     gave_up = asyncio.Event()
 
-    async def handle(claimed: Claimed) -> None:
+    async def handle(claimed: Claimed) -> bool:
         raise KeyError(claimed.event_id)
 
     async def on_retry(claimed: Claimed, delay: timedelta) -> None:
@@ -56,11 +56,12 @@ async def test_a_failing_hook_does_not_stop_the_worker(
     attempts: list[int] = []
     succeeded = asyncio.Event()
 
-    async def handle(claimed: Claimed) -> None:
+    async def handle(claimed: Claimed) -> bool:
         attempts.append(claimed.attempts)
         if claimed.attempts == 1:
             raise RuntimeError
         succeeded.set()
+        return False  # the worker marks it done
 
     async def on_retry(claimed: Claimed, delay: timedelta) -> None:
         clock.now += delay
