@@ -45,7 +45,7 @@ class Privacy(SqlBase):
     async def prune(self, now: datetime, retention: timedelta) -> int:
         """Erase patient text older than `retention`; drop key rows KEY_GRACE after that.
 
-        Outgoing messages older than the retention go whatever their state: a message that
+        Outgoing messages go with their event's text, whatever their own state: a message that
         could not be delivered for that long never will be, and it may quote the patient.
         """
         cutoff = now - retention
@@ -59,7 +59,11 @@ class Privacy(SqlBase):
                 " AND (payload IS NOT NULL OR last_error IS NOT NULL)",
                 cutoff,
             )
-            erased += await session.execute("DELETE FROM outbox WHERE updated_at < $1", cutoff)
+            erased += await session.execute(
+                "DELETE FROM outbox WHERE inbox_id IN (SELECT id FROM inbox"
+                " WHERE status IN ('done', 'failed') AND finished_at < $1)",
+                cutoff,
+            )
             erased += await session.execute(
                 "DELETE FROM inbox WHERE status IN ('done', 'failed') AND finished_at < $1",
                 cutoff - KEY_GRACE,

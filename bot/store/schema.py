@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from bot.store.rows import Session
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 _TABLES = """
 CREATE TABLE IF NOT EXISTS schema_version (
@@ -50,7 +50,8 @@ CREATE INDEX IF NOT EXISTS inbox_runnable ON inbox (id)
 CREATE INDEX IF NOT EXISTS inbox_queue ON inbox (conversation_id, id)
     WHERE status IN ('pending', 'working');
 CREATE INDEX IF NOT EXISTS inbox_conversation ON inbox (conversation_id);
-CREATE INDEX IF NOT EXISTS inbox_finished ON inbox (finished_at);
+CREATE INDEX IF NOT EXISTS inbox_finished_at ON inbox (finished_at)
+    WHERE finished_at IS NOT NULL;
 CREATE TABLE IF NOT EXISTS outbox (
     id {serial},
     inbox_id BIGINT REFERENCES inbox (id) ON DELETE CASCADE,
@@ -67,7 +68,6 @@ CREATE TABLE IF NOT EXISTS outbox (
     UNIQUE (inbox_id, seq)
 );
 CREATE INDEX IF NOT EXISTS outbox_conversation ON outbox (conversation_id);
-CREATE INDEX IF NOT EXISTS outbox_updated ON outbox (updated_at);
 CREATE TABLE IF NOT EXISTS audit (
     id {serial},
     at {timestamp} NOT NULL,
@@ -92,6 +92,11 @@ CREATE TABLE IF NOT EXISTS threads (
 CREATE INDEX IF NOT EXISTS conversations_owner ON conversations (owner)
     WHERE owner <> 'bot'
 """
+
+
+# Version 3: two indexes every event paid for twice, dropped. The outbox is pruned through its
+# events (`inbox_finished_at`), and that index now leaves out events still in the queue.
+_DROPPED = ("DROP INDEX IF EXISTS outbox_updated", "DROP INDEX IF EXISTS inbox_finished")
 
 
 @dataclass(frozen=True)
@@ -130,7 +135,9 @@ async def create_schema(session: Session, types: ColumnTypes) -> None:
     found = rows[0]["version"] if rows else None
     if found is None:
         await session.execute("INSERT INTO schema_version (version) VALUES ($1)", SCHEMA_VERSION)
-    elif found < SCHEMA_VERSION:  # every step so far only adds tables, created above
+    elif found < SCHEMA_VERSION:  # tables and indexes were added above; drop what went
+        for statement in _DROPPED:
+            await session.execute(statement)
         await session.execute("UPDATE schema_version SET version = $1", SCHEMA_VERSION)
     elif found > SCHEMA_VERSION:
         msg = f"database schema version {found} is newer than this code ({SCHEMA_VERSION})"
