@@ -5,7 +5,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PYTHON ?= python3
 
-.PHONY: chat serve test lint catalogs
+.PHONY: chat serve test lint catalogs readings
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -37,3 +37,10 @@ catalogs: $(VENV)/.installed
 	$(PY) -m babel.messages.frontend extract -F pyproject.toml --no-location --sort-output \
 		--project clinic-bot -o locales/messages.pot .
 	$(PY) -m babel.messages.frontend update -i locales/messages.pot -d locales --ignore-obsolete --no-fuzzy-matching
+
+# Regenerate the kana readings of the shipped FAQ's kanji (bot/nlu/readings.json) after editing
+# the FAQ, so that a first start needs no dictionary; tests fail while it is out of date.
+readings: $(VENV)/.installed
+	$(PY) -c 'from bot import faq; from bot.core.knowledge import faq_texts;\
+	from bot.nlu.reading import write_seed;\
+	print(write_seed(faq_texts(faq.load_or_raise(__import__("pathlib").Path("faq")))), "readings")'

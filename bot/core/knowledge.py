@@ -60,6 +60,11 @@ def _vocabulary_texts(faq: Faq) -> Iterator[str]:
             yield from entry.questions
 
 
+def faq_texts(faq: Faq) -> list[str]:
+    """Every FAQ text the matcher reads: labels, answers and example questions."""
+    return [*_vocabulary_texts(faq), *(text for _, text in _examples(faq))]
+
+
 def build_knowledge(
     faq: Faq,
     catalogs: Catalogs,
@@ -71,8 +76,7 @@ def build_knowledge(
     kept in `reading_cache` between runs."""
     examples = list(_examples(faq))
     if reader is None:
-        texts = [*_vocabulary_texts(faq), *(text for _, text in examples)]
-        reader = build_reader(texts, reading_cache)
+        reader = build_reader(faq_texts(faq), reading_cache)
     index = build(
         examples,
         reader,
