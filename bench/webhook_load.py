@@ -81,9 +81,15 @@ class Plan:
     drain_seconds: float = 8.0  # after a level's last send, for every answer to arrive
     settle_seconds: float = 45.0  # after a failed level, for its backlog (none-lost check)
     startup_samples: int = 3
+    # Ours and the baseline run this many times, taking turns; each keeps its best attempt.
+    # Interference from other tenants of a shared VM only ever slows a server down, and it came
+    # and went within minutes here (the same server's CPU per event moved by 20% between runs).
+    rounds: int = 2
 
 
-QUICK = Plan(steady_seconds=10.0, level_seconds=5.0, ramp_cap_seconds=45.0, settle_seconds=25.0)
+QUICK = Plan(
+    steady_seconds=10.0, level_seconds=5.0, ramp_cap_seconds=45.0, settle_seconds=25.0, rounds=1
+)
 
 
 # --------------------------------------------------------------------------- processes
@@ -810,6 +816,26 @@ def targets(results: dict[str, dict[str, Any]]) -> list[tuple[str, str, str]]:
     return rows
 
 
+def _attempts_line(results: dict[str, dict[str, Any]], meta: dict[str, Any]) -> list[str]:
+    """How many times each server ran, and every attempt's sustained throughput."""
+    rounds = meta["plan"].get("rounds", 1)
+    if rounds < 2:
+        return []
+    listed = "; ".join(
+        f"{name} "
+        + ", ".join(f"{_ms(a['sustained_eps'])} ev/s" for a in r.get("attempts", []))
+        + f" (attempt {r.get('attempt_index', 0) + 1} shown)"
+        for name, r in results.items()
+        if len(r.get("attempts", [])) > 1
+    )
+    return [
+        f"- Ours and the baseline ran {rounds} times each, taking turns (ours, baseline, ours,"
+        " ...), and the tables show each one's best attempt by sustained throughput: this"
+        " shared VM's speed drifts by some 20% within minutes, and drift only ever slows a"
+        f" server down. Every attempt: {listed}."
+    ]
+
+
 def markdown(results: dict[str, dict[str, Any]], meta: dict[str, Any]) -> str:
     """The generated part of the docs section."""
     lines = [
@@ -835,6 +861,7 @@ def markdown(results: dict[str, dict[str, Any]], meta: dict[str, Any]) -> str:
         " twice, or the generator off schedule. Sustained throughput = events answered ÷ (last"
         " answer − first send) at the highest passing level (floor: acks). One text event per"
         f" webhook, {PATIENTS} patients, questions from tests/eval.",
+        *_attempts_line(results, meta),
         "",
         "| metric | " + " | ".join(table(results)[0][1:]) + " |",
         "|---|" + "---|" * (len(table(results)[0]) - 1),
@@ -1001,6 +1028,16 @@ def targets_to_run(
     return [t for t in all_targets if t.name in wanted]
 
 
+def best_attempt(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    """The attempt with the highest sustained throughput, with every attempt's in `attempts`."""
+    best = max(runs, key=lambda r: r["sustained_eps"] or 0.0)
+    best["attempts"] = [
+        {k: r[k] for k in ("sustained_eps", "highest_passing_rate", "stop_reason")} for r in runs
+    ]
+    best["attempt_index"] = runs.index(best)
+    return best
+
+
 async def run(args: argparse.Namespace) -> int:
     """The whole benchmark; returns the exit code."""
     plan = QUICK if args.quick else Plan()
@@ -1031,14 +1068,20 @@ async def run(args: argparse.Namespace) -> int:
             sink_url = f"http://127.0.0.1:{sink_port}"
             await wait_healthy(http, sink_url + "/healthz", sink_proc)
             sink = SinkClient(http, sink_url)
-            for target in targets_to_run(args.only, sink_url, code, args.tuned):
-                # a fresh client pool per server: no connection to the last one is reused
-                connector = aiohttp.TCPConnector(limit=1000)
-                async with aiohttp.ClientSession(connector=connector, timeout=limits) as load:
-                    bench = Bench(
-                        plan, procs, http, load, sink, sink_proc.pid, factory, workdir, code
-                    )
-                    results[target.name] = await measure(bench, target)
+            attempts: dict[str, list[dict[str, Any]]] = {}
+            targets = targets_to_run(args.only, sink_url, code, args.tuned)
+            for round_no in range(plan.rounds):
+                for target in targets:
+                    if round_no and not target.answers:
+                        continue  # the floor is only a reference: once is enough
+                    # a fresh client pool per server: no connection to the last one is reused
+                    connector = aiohttp.TCPConnector(limit=1000)
+                    async with aiohttp.ClientSession(connector=connector, timeout=limits) as load:
+                        bench = Bench(
+                            plan, procs, http, load, sink, sink_proc.pid, factory, workdir, code
+                        )
+                        attempts.setdefault(target.name, []).append(await measure(bench, target))
+            results = {name: best_attempt(runs) for name, runs in attempts.items()}
             await procs.stop(sink_proc)
     finally:
         procs.kill_all()
