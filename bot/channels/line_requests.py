@@ -48,8 +48,8 @@ class PreparedReply(ReplyMessageRequest):  # type: ignore[misc]  # the SDK ships
 
     @classmethod
     def build(cls, token: str, prepared: Prepared) -> "PreparedReply":
-        """A reply with these messages; the SDK validates it like any other."""
-        request = cls(replyToken=token, messages=list(prepared.models))
+        """A reply with these messages (validated when they were made, so not again here)."""
+        request: PreparedReply = cls.construct(replyToken=token, messages=list(prepared.models))
         request._prepared = prepared
         return request
 
@@ -65,8 +65,8 @@ class PreparedPush(PushMessageRequest):  # type: ignore[misc]  # the SDK ships n
 
     @classmethod
     def build(cls, user_id: str, prepared: Prepared) -> "PreparedPush":
-        """A push with these messages; the SDK validates it like any other."""
-        request = cls(to=user_id, messages=list(prepared.models))
+        """A push with these messages (validated when they were made, so not again here)."""
+        request: PreparedPush = cls.construct(to=user_id, messages=list(prepared.models))
         request._prepared = prepared
         return request
 
