@@ -25,12 +25,12 @@ from bot.channels import slack
 from bot.channels.line_send import LineSender
 from bot.channels.line_webhook import INBOUND, MAX_BODY, LineInbound, line_webhook
 from bot.channels.slack_desk import SlackDesk
-from bot.conversation import Services, handle, retrying
+from bot.conversation import Services, failed_for_good, handle, retrying
 from bot.core.knowledge import Knowledge, build_knowledge
 from bot.logs import PatientTag
 from bot.scheduler import watch_deadlines
 from bot.settings import Settings
-from bot.store import Claimed, Clock, Store, open_store, utc_now
+from bot.store import Clock, Store, open_store, utc_now
 from bot.worker import Worker
 
 logger = logging.getLogger(__name__)
@@ -110,7 +110,8 @@ async def _resources(app: web.Application) -> AsyncIterator[None]:
             partial(handle, services=services),
             clock=clock,
             concurrency=settings.worker_concurrency,
-            on_failed=_failed_for_good,
+            max_attempts=settings.worker_max_attempts,
+            on_failed=partial(failed_for_good, services=services),
             on_retry=partial(retrying, services=services),
         )
         runtime.store, runtime.worker = store, worker
@@ -178,11 +179,6 @@ def _slack_client(
     )
     staff_text = runtime.knowledge.catalogs[settings.staff_lang].gettext
     return client, SlackDesk(client, settings.slack.staff_channel, store, staff_text)
-
-
-async def _failed_for_good(claimed: Claimed, error: str) -> None:
-    """An event that keeps failing must reach a person (Slack, once configured)."""
-    logger.error("ALERT: event %s needs a person: failed repeatedly (%s)", claimed.event_id, error)
 
 
 async def _prune_forever(store: Store, clock: Clock, retention_days: int) -> None:

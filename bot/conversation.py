@@ -277,6 +277,23 @@ async def retrying(claimed: Claimed, delay: timedelta, services: Services) -> No
         await services.sender.show_loading(event.user_id, round(delay.total_seconds()) + 5)
 
 
+async def failed_for_good(claimed: Claimed, error: str, services: Services) -> None:
+    """An event the worker gave up on must reach a person: an alert line, and staff on Slack.
+
+    The Slack note goes to the patient's hand-off thread when there is one, else to the channel;
+    it names the error type and the opaque conversation id, never the patient's words.
+    """
+    logger.error(
+        "ALERT: event needs a person: failed repeatedly",
+        extra=fields(event_id=claimed.event_id, source=claimed.source, error=error),
+    )
+    if services.desk is None:
+        return
+    result = await services.desk.alert_failed(claimed.conversation, claimed.source, error)
+    if not result.ok:
+        logger.error("ALERT could not reach Slack: %s", result.error)
+
+
 async def _undelivered(
     conv: Conversation, row: OutgoingRow, delivery: Delivery, services: Services
 ) -> None:

@@ -73,6 +73,7 @@ class Settings:
     log_level: str
     retention_days: int
     worker_concurrency: int
+    worker_max_attempts: int
     faq_dir: Path
     slack: SlackSettings | None = None
     hours_file: Path | None = None
@@ -119,6 +120,7 @@ class Settings:
         port = integer("PORT", 8080, 1, 65535)
         retention = integer("AUDIT_RETENTION_DAYS", 30, 1, 3650)
         concurrency = integer("WORKER_CONCURRENCY", 8, 1, 256)
+        attempts = integer("WORKER_MAX_ATTEMPTS", 5, 1, 20)
         slack = _slack(env, problems)
         wait = integer("HANDOFF_WAIT_MINUTES", 15, 1, 1440)
         idle = integer("HANDOFF_IDLE_HOURS", 24, 1, 24 * 30)
@@ -149,6 +151,7 @@ class Settings:
             log_level=level,
             retention_days=retention,
             worker_concurrency=concurrency,
+            worker_max_attempts=attempts,
             faq_dir=faq_dir,
             slack=slack,
             hours_file=hours_file,

@@ -113,6 +113,21 @@ class SlackDesk:
                 return
         logger.error("could not record the Slack thread of a hand-off")
 
+    async def alert_failed(self, conv: Conversation | None, source: str, error: str) -> DeskResult:
+        """Tell staff an event could not be handled: in the patient's thread, else the channel."""
+        thread = ((conv.data.get("handoff") or {}).get("thread_ts") if conv else None) or None
+        text = self._(
+            "<!here> ⚠️ A {source} message could not be handled after several attempts"
+            " ({error}). The patient may be waiting for an answer; please check on them."
+            " Conversation: {conversation}"
+        ).format(source=source, error=error, conversation=conv.id if conv else "-")
+        where = {"thread_ts": thread, "reply_broadcast": True} if thread else {}
+        try:
+            await self._client.chat_postMessage(channel=self._channel, text=text, **where)
+        except SlackApiError as exc:
+            return DeskResult(ok=False, error=str(exc.response.get("error", "slack_error")))
+        return DeskResult(ok=True)
+
     async def confirm(self, ts: str, thread: str, delivered: bool, error: str | None) -> None:
         """Mark a staff reply: a reaction when it reached the patient, a thread note when not."""
         try:

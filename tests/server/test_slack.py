@@ -1,6 +1,7 @@
 """Staff on Slack, over real HTTP: hand-off card, thread replies to LINE, buttons, deadlines."""
 
 import json
+import logging
 import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -257,6 +258,27 @@ async def test_failed_delivery_is_noted_in_the_thread(
     note = slack_standin.calls("chat.postMessage")[-1]
     assert note.body["thread_ts"] == thread and "⚠" in note.body["text"]
     assert slack_standin.calls("reactions.add") == []
+
+
+async def test_event_given_up_alerts_staff(
+    start_bot: StartBot, slack_standin: SlackStandin, caplog: pytest.LogCaptureFixture
+) -> None:
+    """An event that fails on its last attempt reaches a person: @here in the staff channel."""
+    bot = await start_bot(WORKER_MAX_ATTEMPTS="1", **slack_env(slack_standin.base_url))
+    bot.line.script("/v2/bot/message/reply", Forced(status=200, body="garbled"))
+    event = events.text("副作用はありますか")
+    with caplog.at_level(logging.ERROR):
+        await bot.send(event)
+        await bot.settle()
+
+    conv = await _conversation(bot)
+    [alert] = slack_standin.calls("chat.postMessage")
+    assert alert.body["channel"] == sr.STAFF_CHANNEL
+    assert "<!here>" in alert.body["text"] and "ValidationError" in alert.body["text"]
+    assert conv.id in alert.body["text"]
+    assert "副作用" not in alert.body["text"]  # the patient's words stay out of the alert
+    assert await bot.store.inbox_status("line", event["webhookEventId"]) == "failed"
+    assert any("ALERT" in r.getMessage() for r in caplog.records)
 
 
 async def test_faq_command_shows_both_languages(desk: Any) -> None:
