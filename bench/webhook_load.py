@@ -475,6 +475,7 @@ class Run:
     target: Target
     proc: subprocess.Popen[bytes]
     url: str
+    db: Path | None = None  # ours: its SQLite file
     levels: list[dict[str, Any]] = field(default_factory=list)
     shots: list[list[Shot]] = field(default_factory=list)
 
@@ -568,11 +569,14 @@ async def start(bench: Bench, target: Target, out: dict[str, Any]) -> Run:
     log = bench.workdir / f"{target.name}.log"
     samples = bench.plan.startup_samples if target.name == "ours" else 1
     out["startup_s"] = []
+    db = None
     for n in range(samples):
         port = free_port()
         env = {**target.env, "PORT": str(port)}
         if target.name == "ours":
-            env["DATABASE_URL"] = f"sqlite:///{bench.workdir / f'bench-{n}.db'}"
+            # a new file per start, also across rounds: no attempt inherits another's rows
+            db = bench.workdir / f"bench-{uuid.uuid4().hex[:8]}.db"
+            env["DATABASE_URL"] = f"sqlite:///{db}"
         spawned = time.monotonic()
         proc = bench.procs.spawn(target.argv, env, log, cwd=bench.code)
         healthy = await wait_healthy(bench.http, f"http://127.0.0.1:{port}/healthz", proc)
@@ -582,7 +586,7 @@ async def start(bench: Bench, target: Target, out: dict[str, Any]) -> Run:
     await asyncio.sleep(1.0)  # let the worker and the pruner settle into idle
     out["idle_rss_mb"] = round(proc_memory_mb(proc.pid)["VmRSS"], 1)
     print(f"[{target.name}] started in {out['startup_s']} s, idle RSS {out['idle_rss_mb']} MiB")
-    return Run(target, proc, f"http://127.0.0.1:{port}{target.path}")
+    return Run(target, proc, f"http://127.0.0.1:{port}{target.path}", db)
 
 
 async def measure(bench: Bench, target: Target) -> dict[str, Any]:
@@ -604,8 +608,8 @@ async def measure(bench: Bench, target: Target) -> dict[str, Any]:
         out["by_push_total"] = sum(lv["by_push"] for lv in run.levels)
     out["peak_rss_mb"] = round(proc_memory_mb(run.proc.pid)["VmHWM"], 1)
     out["exit_code"] = await bench.procs.stop(run.proc)
-    if target.name == "ours":
-        out["store"] = inspect_store(bench.workdir / f"bench-{bench.plan.startup_samples - 1}.db")
+    if run.db is not None:
+        out["store"] = inspect_store(run.db)
     log = bench.workdir / f"{target.name}.log"
     out["log_warnings"] = _log_levels(log)
     for line in log.read_text(errors="replace").splitlines():

@@ -33,9 +33,6 @@ from bot.store.sql import SqlStore
 
 _PREFIX = "sqlite:///"
 _BUSY_TIMEOUT_MS = 5000
-# Read pages through a memory map instead of a read() call each: a quarter less CPU per event in
-# bench/store_ops.py. Only an upper bound; the file is mapped as it grows.
-_MMAP_BYTES = 256 * 1024 * 1024
 _PARAMETER = re.compile(r"\$(\d+)")
 # UPDATE ... RETURNING and upserts with RETURNING arrived in SQLite 3.35.
 _MIN_VERSION = (3, 35, 0)
@@ -134,7 +131,6 @@ async def open_sqlite(url: str, clock: Clock) -> SqliteStore:
         conn.execute("PRAGMA journal_mode = WAL")
         conn.execute("PRAGMA synchronous = NORMAL")
         conn.execute(f"PRAGMA busy_timeout = {_BUSY_TIMEOUT_MS}")
-        conn.execute(f"PRAGMA mmap_size = {_MMAP_BYTES}")
         conn.execute("PRAGMA foreign_keys = ON")
         store = SqliteStore(conn, clock)
         async with store._write() as session:
