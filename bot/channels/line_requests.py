@@ -2,11 +2,11 @@
 
 line-bot-sdk turns a request into JSON on every call by walking its pydantic models several
 times over (each `to_dict` runs pydantic's `.dict()` and then re-serializes every nested model):
-0.4 ms for one answer with eight quick replies, the largest single cost per event under load
+0.6 ms for one answer with eight quick replies, the largest single cost per event under load
 (docs/benchmarks.md). An answer's messages depend only on its texts and choices, and the same FAQ
 answers go out again and again, so `Prepared` keeps the SDK's own `to_dict()` of each message,
 made once, and the requests below hand those dicts back instead of re-serializing. Everything else
-(validation of the request, headers, auth, the HTTP call, errors) stays the SDK's.
+(argument checks, headers, auth, the HTTP call, errors) stays the SDK's.
 """
 
 from dataclasses import dataclass
