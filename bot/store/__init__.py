@@ -83,11 +83,15 @@ class Claimed:
     source: Source
     event_id: str
     conversation_id: str | None
-    user_key: str | None
     payload: str
     attempts: int
     received_at: datetime
     conversation: Conversation | None = None
+
+    @property
+    def user_key(self) -> str | None:
+        """The patient's LINE user id, from the conversation (None without one)."""
+        return None if self.conversation is None else self.conversation.user_key
 
 
 @dataclass(frozen=True)

@@ -97,7 +97,6 @@ def to_claimed(row: Row, conversation: Conversation | None) -> Claimed:
         source=cast("Source", row["source"]),
         event_id=row["event_id"],
         conversation_id=row["conversation_id"],
-        user_key=None if conversation is None else conversation.user_key,
         payload=row["payload"],
         attempts=row["attempts"],
         received_at=read_time(row["received_at"]),
