@@ -17,13 +17,14 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def _knowledge(faq_dir: Path) -> "Knowledge":
-    from bot import faq, i18n  # noqa: PLC0415
+    from bot import clinic, faq, i18n  # noqa: PLC0415
     from bot.core.knowledge import build_knowledge  # noqa: PLC0415
 
     return build_knowledge(
         faq.load_or_raise(faq_dir),
         i18n.load(ROOT / "locales"),
         reading_cache=ROOT / "var" / "cache" / "readings.json",
+        clinic=clinic.load_if_present(faq_dir.resolve().parent / "config" / "clinic.toml"),
     )
 
 
@@ -54,7 +55,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "faq":
         from bot import faq  # noqa: PLC0415
 
-        return faq.check(args.dir or args.faq, sys.stdout)
+        directory = args.dir or args.faq
+        clinic_file = directory.resolve().parent / "config" / "clinic.toml"
+        return faq.check(directory, sys.stdout, clinic_file=clinic_file)
     if args.command in ("ask", "chat", "eval"):
         from bot.faq import FaqError  # noqa: PLC0415
 

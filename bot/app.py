@@ -20,7 +20,7 @@ from linebot.v3.messaging import AsyncApiClient, AsyncMessagingApi, Configuratio
 from linebot.v3.webhook import SignatureValidator
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot import __version__, faq, handoff, hours, i18n
+from bot import __version__, clinic, faq, handoff, hours, i18n
 from bot.channels import slack
 from bot.channels.line_send import LineSender
 from bot.channels.line_webhook import INBOUND, MAX_BODY, LineInbound, line_webhook
@@ -56,12 +56,14 @@ RUNTIME = web.AppKey("runtime", Runtime)
 
 
 def load_knowledge(settings: Settings) -> Knowledge:
-    """The FAQ and catalogs the server answers from (raises FaqError on a broken FAQ)."""
+    """The FAQ, catalogs and clinic facts the server answers from (raises FaqError or
+    ClinicError on a broken file)."""
     root = settings.faq_dir.resolve().parent
     return build_knowledge(
         faq.load_or_raise(settings.faq_dir),
         i18n.load(root / "locales"),
         reading_cache=root / "var" / "cache" / "readings.json",
+        clinic=clinic.load_if_present(root / "config" / "clinic.toml"),
     )
 
 

@@ -15,6 +15,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import TextIO
 
+from bot import clinic
 from bot.faq_lint import Problem
 from bot.faq_rules import FaqFile, inspect
 from bot.lang import LANGS, Lang
@@ -129,9 +130,17 @@ def load_or_raise(directory: Path, required: Iterable[str] = REQUIRED_TOPICS) ->
     return faq
 
 
-def check(directory: Path, out: TextIO, required: Iterable[str] = REQUIRED_TOPICS) -> int:
-    """`python -m bot faq check`: print every problem, then a summary; 1 on any error, else 0."""
+def check(
+    directory: Path,
+    out: TextIO,
+    required: Iterable[str] = REQUIRED_TOPICS,
+    clinic_file: Path | None = None,
+) -> int:
+    """`python -m bot faq check`: print every problem (the FAQ's, then the clinic file's),
+    then a summary; 1 on any error, else 0."""
     files, problems = inspect(directory, tuple(required))
+    if clinic_file is not None:
+        problems = [*problems, *clinic.problems(clinic_file)]
     for problem in problems:
         out.write(f"{problem}\n")
     errors = sum(problem.severity == "error" for problem in problems)

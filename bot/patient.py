@@ -180,7 +180,7 @@ async def plan_line_event(
             reply_token=event.reply_token,
             reply_allowed=reply_allowed,
             kind=decision.kind.value,
-            topic=decision.intent,
+            topic=decision.audit_topic,
             lang=decision.lang,
             content_hash=content_hash,
         )

@@ -18,6 +18,11 @@ from bot.lang import DEFAULT_LANG, Lang
 from bot.outbox import line_message, retry_key, slack_op
 from bot.store import Claimed, Conversation, NewOutgoing
 
+TRIAGED = (
+    "symptom:",
+    "medical:",
+)  # hand-off reasons from triage: after hours, say when to call 119
+
 _NOTICES = {
     "returned": texts.returned,
     "closed": texts.closed,
@@ -59,6 +64,8 @@ def effects(
         if isinstance(effect, handoff.TellPatient):
             if effect.notice == "after_hours" and effect.opening is not None:
                 appended.append(texts.after_hours(_, format_opening(effect.opening, lang)))
+                if step.handoff and str(step.handoff.get("reason", "")).startswith(TRIAGED):
+                    appended.append(texts.after_hours_safety(_, k.clinic))
             elif effect.notice in _NOTICES:
                 key = retry_key(source, event_id, first_seq + len(rows))
                 rows.append(

@@ -10,6 +10,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.core.texts import Gettext
+from bot.core.triage import EMERGENCY_CATEGORIES
 
 TOKYO = ZoneInfo("Asia/Tokyo")
 ACTIONS = {"take_over": "handoff_take", "return": "handoff_return", "close": "handoff_close"}
@@ -26,9 +27,18 @@ def reason_label(reason: str, _: Gettext) -> str:
         "unanswered": _("The bot could not answer twice"),
         "consultation": _("Wants to consult or book"),
     }
-    return labels.get(reason) or _("Asked for staff after the answer on: {topic}").format(
-        topic=reason
-    )
+    if reason in labels:
+        return labels[reason]
+    kind, _sep, category = reason.partition(":")
+    if reason == "self_harm":
+        return _("Possible self-harm: crisis lines sent")
+    if reason in EMERGENCY_CATEGORIES:
+        return _("Possible emergency: {category}").format(category=reason)
+    if kind == "symptom":
+        return _("Symptom report after treatment: {category}").format(category=category)
+    if kind == "medical":
+        return _("Medical situation for a doctor: {category}").format(category=category)
+    return _("Asked for staff after the answer on: {topic}").format(topic=reason)
 
 
 def status_line(status: str, by: str | None, _: Gettext) -> str:

@@ -8,6 +8,7 @@ import sys
 
 from aiohttp import web
 
+from bot.clinic import ClinicError
 from bot.faq import FaqError
 from bot.settings import Settings, SettingsError
 from bot.store import open_store
@@ -35,9 +36,18 @@ def _serve(settings: Settings) -> int:
 
     try:
         app = create_app(settings)
-    except FaqError as err:
-        print(f"{err}\nThe FAQ has errors; fix them (python -m bot faq check).", file=sys.stderr)
+    except (FaqError, ClinicError) as err:
+        print(f"{err}\nFix these files (python -m bot faq check).", file=sys.stderr)
         return 1
+    from bot.app import RUNTIME  # noqa: PLC0415
+
+    placeholders = app[RUNTIME].knowledge.clinic.placeholders()
+    if placeholders:
+        logger.warning(
+            "config/clinic.toml still has placeholder values (%s): patients are given them "
+            "in safety replies; replace them with the clinic's real facts",
+            ", ".join(placeholders),
+        )
     if settings.slack is None:
         logger.warning(
             "Slack is not configured: hand-offs cannot reach staff; "

@@ -2,15 +2,16 @@
 
 Pure and synchronous: it takes text, the conversation state, a clock and the knowledge, and
 returns a `Decision`. It imports no I/O library, so every rule here is tested as a table.
-Order matters: safety first (an emergency is never answered with an FAQ, whoever owns the
-conversation), then what the patient explicitly asks for, then matching.
+Order matters: safety triage first, on the whole message, in every conversation state (an
+emergency is never answered with an FAQ, whoever owns the conversation; a symptom report or a
+medical situation goes to a person), then what the patient explicitly asks for, then matching.
 """
 
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime
 
-from bot.core import safety, texts
+from bot.core import safety, texts, triage
 from bot.core.decision import Choice, Decision, Kind, Owner, State
 from bot.core.knowledge import OUT_OF_SCOPE, Knowledge
 from bot.lang import DEFAULT_LANG, Lang
@@ -66,20 +67,28 @@ def decide(text: str, state: State, now: datetime, knowledge: Knowledge) -> Deci
     lang = _language(text, state)
     _ = texts.texts_for(knowledge.catalogs, lang)
     state = replace(state, lang=lang)
-    if safety.is_emergency(text):
+    found = triage.triage(text)
+    if found.outcome in (triage.Outcome.EMERGENCY, triage.Outcome.SELF_HARM):
+        reply = (
+            texts.self_harm(_)
+            if found.outcome is triage.Outcome.SELF_HARM
+            else texts.emergency(_, found.category)
+        )
         return Decision(
             Kind.EMERGENCY,
             "emergency",
             lang,
-            texts.emergency(_),
+            reply,
             (),
             needs_staff=True,
             urgent=True,
-            reason="emergency",
+            reason=found.reason,
             state=replace(state, misses=0),
         )
     if state.owner is not Owner.BOT:
         return Decision(Kind.RELAY, "relay", lang, "", needs_staff=True, state=state)
+    if found.outcome is not triage.Outcome.NONE:
+        return _to_staff(found, lang, state, knowledge)
     requested = safety.language_request(text)
     if requested is not None:
         return switch_language(requested, state, knowledge)
@@ -107,6 +116,27 @@ def request_staff(lang: Lang, state: State, k: Knowledge, reason: str = "asked")
         (),
         needs_staff=True,
         reason=reason,
+        state=replace(state, lang=lang, misses=0),
+    )
+
+
+def _to_staff(found: triage.Triage, lang: Lang, state: State, k: Knowledge) -> Decision:
+    """A symptom report or a medical situation: guidance and a (non-urgent) hand-off."""
+    _ = texts.texts_for(k.catalogs, lang)
+    if found.outcome is triage.Outcome.SYMPTOM:
+        reply = texts.symptom_report(_, k.clinic)
+    elif found.category == "clinician":
+        reply = texts.clinician(_)
+    else:
+        reply = texts.medical_situation(_)
+    return Decision(
+        Kind.HANDOFF,
+        "handoff",
+        lang,
+        reply,
+        (),
+        needs_staff=True,
+        reason=found.reason,
         state=replace(state, lang=lang, misses=0),
     )
 

@@ -65,3 +65,10 @@ class Decision:
     reason: str | None = None  # why staff are needed: asked, emergency, unanswered
     candidates: tuple[tuple[str, float], ...] = ()
     state: State = field(default_factory=State)
+
+    @property
+    def audit_topic(self) -> str:
+        """What the audit log records: the intent, with the triage category when one fired
+        ("emergency:chest_pain", "handoff:medical:anticoagulant")."""
+        triaged = self.kind is Kind.EMERGENCY or (self.reason is not None and ":" in self.reason)
+        return f"{self.intent}:{self.reason}" if triaged and self.reason else self.intent

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from bot.clinic import Clinic
 from bot.faq import Faq
 from bot.i18n import Catalogs
 from bot.lang import LANGS
@@ -33,12 +34,13 @@ class Thresholds:
 
 @dataclass(frozen=True)
 class Knowledge:
-    """The FAQ, its search index and the UI catalogs, as one immutable value."""
+    """The FAQ, its search index, the UI catalogs and the clinic's facts, as one value."""
 
     faq: Faq
     index: Index
     catalogs: Catalogs
     thresholds: Thresholds = field(default_factory=Thresholds)
+    clinic: Clinic = field(default_factory=Clinic)
 
 
 def _examples(faq: Faq) -> Iterator[tuple[str, str]]:
@@ -71,6 +73,7 @@ def build_knowledge(
     reader: Reader | None = None,
     thresholds: Thresholds | None = None,
     reading_cache: Path | None = None,
+    clinic: Clinic | None = None,
 ) -> Knowledge:
     """Index `faq` for matching; `reader` defaults to readings of the FAQ's own kanji words,
     kept in `reading_cache` between runs."""
@@ -83,4 +86,4 @@ def build_knowledge(
         _vocabulary_texts(faq),
         negative=frozenset({OUT_OF_SCOPE}),
     )
-    return Knowledge(faq, index, catalogs, thresholds or Thresholds())
+    return Knowledge(faq, index, catalogs, thresholds or Thresholds(), clinic or Clinic())

@@ -6,6 +6,8 @@ Every string here is a gettext msgid in English; `pybabel extract` finds them th
 
 from collections.abc import Callable, Iterable
 
+from bot.clinic import Clinic
+from bot.core import crisis_lines
 from bot.core.decision import Choice
 from bot.faq import Faq, Topic
 from bot.i18n import Catalogs
@@ -57,14 +59,119 @@ def handoff(_: Gettext) -> str:
     )
 
 
-def emergency(_: Gettext) -> str:
-    return _(
+def emergency(_: Gettext, category: str | None = None) -> str:
+    """119 first, then what to do while waiting (by the category that fired), then staff."""
+    call = _(
         "This may be an emergency. Please call 119 for an ambulance now, or go to the "
         "nearest emergency room. Do not wait for a reply in this chat. (When you call 119, "
-        'you can say "English" to the operator.) If you are unsure whether to call an '
-        "ambulance, #7119 gives medical advice where it is available. We have also alerted "
-        "our staff."
+        'you can say "English" to the operator.)'
     )
+    return "\n\n".join((call, _waiting(_, category), _("We have also alerted our staff.")))
+
+
+def _waiting(_: Gettext, category: str | None) -> str:
+    if category in ("anaphylaxis", "collapse"):
+        return _(
+            "While you wait: lie down with your legs raised; if breathing is hard, sit up "
+            "instead. Stay with someone, and do not eat or drink."
+        )
+    if category in ("breathing", "chest_pain", "cyanosis", "blood_vomit"):
+        return _(
+            "While you wait: sit in the position that makes breathing easiest, rest, and "
+            "loosen tight clothing. Stay with someone."
+        )
+    if category == "bleeding":
+        return _(
+            "While you wait: press firmly on the bleeding spot with a clean cloth or gauze "
+            "and keep pressing."
+        )
+    if category == "seizure":
+        return _(
+            "While you wait: move hard objects away, put nothing in the mouth, and note the "
+            "time the seizure started. Once it stops, turn the person on their side."
+        )
+    if category in ("stroke", "headache"):
+        return _(
+            "While you wait: note the time the symptoms started, lie down and rest, and do "
+            "not eat or drink."
+        )
+    return _(
+        "While you wait: rest, stay with someone, and tell the ambulance crew which "
+        "treatment you received."
+    )
+
+
+def self_harm(_: Gettext) -> str:
+    """A calm reply with 119 and crisis lines (numbers and sources in `crisis_lines`)."""
+    return _(
+        "Thank you for telling us how you feel; you do not have to go through this alone. "
+        "If you might act on these thoughts now, or have already hurt yourself, please call "
+        "119 right away. You can talk to someone at any hour: Yorisoi Hotline {yorisoi} "
+        "(free, 24 hours; press 2 for English), TELL Lifeline {tell} (English), or the "
+        "mental-health line {kokoro}. We have let our staff know, and someone will contact "
+        "you in this chat."
+    ).format(yorisoi=crisis_lines.YORISOI, tell=crisis_lines.TELL, kokoro=crisis_lines.KOKORO)
+
+
+def symptom_report(_: Gettext, clinic: Clinic) -> str:
+    """A symptom after treatment: what to watch for, when to call 119, who to call."""
+    parts = [
+        _(
+            "Thank you for letting us know. I cannot judge symptoms in this chat, so I have "
+            "passed your message to our staff, who will reply here."
+        ),
+        _(
+            "Call 119 at once if you have trouble breathing, swelling of the lips, face or "
+            "throat, chest pain, fainting, a high fever with chills or confusion, bleeding "
+            "that will not stop, or redness at the injection site that spreads with pus or "
+            "fever."
+        ),
+    ]
+    parts.append(_advice_and_phone(_, clinic))
+    return "\n\n".join(p for p in parts if p)
+
+
+def _advice_and_phone(_: Gettext, clinic: Clinic) -> str:
+    lines = []
+    if clinic.medical_advice_line:
+        lines.append(
+            _(
+                "If you are unsure whether to call an ambulance, call {line} for medical advice."
+            ).format(line=clinic.medical_advice_line)
+        )
+    lines.append(
+        _("During opening hours you can also call the clinic at {phone}.").format(
+            phone=clinic.phone
+        )
+    )
+    if clinic.after_hours_phone:
+        lines.append(_("Outside opening hours: {phone}.").format(phone=clinic.after_hours_phone))
+    return " ".join(lines)
+
+
+def medical_situation(_: Gettext) -> str:
+    return _(
+        "Thank you for telling us. Whether this treatment suits your situation must be "
+        "decided by a doctor, so I have passed your message to our staff, who will check "
+        "with the doctor and reply here. Please do not stop or change any medicine your "
+        "doctor prescribed without asking them."
+    )
+
+
+def clinician(_: Gettext) -> str:
+    return _(
+        "I have asked our staff to connect you with a nurse or doctor. A staff member will "
+        "reply in this chat; please wait a little."
+    )
+
+
+def after_hours_safety(_: Gettext, clinic: Clinic) -> str:
+    """Added to the after-hours notice when a symptom or medical situation was handed off."""
+    if clinic.medical_advice_line:
+        return _(
+            "Until then, if your symptoms get worse, call 119; if you are unsure, call {line}."
+        ).format(line=clinic.medical_advice_line)
+    return _("Until then, if your symptoms get worse, call 119.")
 
 
 def language_switched(_: Gettext) -> str:

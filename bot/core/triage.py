@@ -1,0 +1,740 @@
+"""Safety triage: the first look at every patient message, before greetings and matching.
+
+A message gets one of five outcomes: an emergency (119 first), self-harm (crisis lines), a
+symptom report or a medical situation (a person, never an FAQ answer), or none (matching goes
+on). Red flags are not retrievable by similarity, so each category is a small lexicon of
+symptom phrases in both languages (normalized: hiragana, lower case, no long-vowel marks),
+and every hit is then read in its context before it counts:
+
+- negation ("熱も息苦しさもありません", "no chest pain"),
+- a question about risk or a hypothetical ("気を失うことってありますか", "what if my lips swell"),
+- past history, decided by the time word nearest to the symptom ("I fainted years ago"),
+- hearsay and news ("友人が別のクリニックで…と聞きました"),
+- an ordinary after-effect that already passed ("一瞬ふらっとしましたが今は平気"),
+- idioms, masked before anything is read ("this price is killing me", 忙しすぎて倒れそう).
+
+Every decision names its category and the words that fired it (`Triage.evidence`), so staff
+and admins can see why. Patterns are written for recall: a false alarm costs a staff member a
+minute, a missed emergency can cost far more.
+"""
+
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from enum import StrEnum
+
+from bot.nlu.normalize import fold_kana, normalize
+
+
+class Outcome(StrEnum):
+    """What triage decided; NONE lets the message go on to matching."""
+
+    EMERGENCY = "emergency"
+    SELF_HARM = "self_harm"
+    SYMPTOM = "symptom"
+    MEDICAL = "medical"
+    NONE = "none"
+
+
+# Emergency categories in the order they are reported when several fire.
+EMERGENCY_CATEGORIES = (
+    "anaphylaxis",
+    "breathing",
+    "chest_pain",
+    "collapse",
+    "seizure",
+    "stroke",
+    "headache",
+    "sepsis",
+    "injection_site",
+    "bleeding",
+    "blood_vomit",
+    "cyanosis",
+)
+
+
+@dataclass(frozen=True)
+class Triage:
+    """The outcome, the category that fired (e.g. "chest_pain", "fever", "anticoagulant") and
+    the words it fired on; `reason` is what staff, the audit log and `ask --json` show."""
+
+    outcome: Outcome
+    category: str | None = None
+    evidence: str | None = None
+
+    @property
+    def reason(self) -> str | None:
+        if self.outcome is Outcome.NONE:
+            return None
+        if self.outcome in (Outcome.EMERGENCY, Outcome.SELF_HARM):
+            return self.category
+        return f"{self.outcome.value}:{self.category}"
+
+
+_LONG = str.maketrans("", "", "ー〜～")
+
+
+_ASCII_EDGE = r"(?:(?<![a-z0-9])(?=[a-z0-9])|(?<=[a-z0-9])(?![a-z0-9]))"
+
+
+def _p(pattern: str) -> re.Pattern[str]:
+    """A pattern written in natural Japanese, folded like the text it is matched against;
+    `\\b` is an edge of an ASCII word, so "warfarin飲んでる" still reads "warfarin"."""
+    return re.compile(fold_kana(pattern).translate(_LONG).replace(r"\b", _ASCII_EDGE))
+
+
+def _alt(*parts: str) -> str:
+    return "(?:" + "|".join(parts) + ")"
+
+
+# --- Idioms: masked before anything else is read ---------------------------------------
+_IDIOMS = _p(
+    _alt(
+        r"死ぬほど|しぬほど|死にそう[笑wｗ!！〜…]*|しにそう|死ぬかと思|死ぬ[ー〜!！]*$|暑すぎて死",
+        r"死にたいくらい|死にたいほど|しにたいくらい",
+        r"(忙し|疲れ|いそがし|残業|仕事|見て|値段|鏡|ほど|くらい|位|すぎて|過ぎて)[^。！？!?]{0,6}(倒れそう|たおれそう|気絶しそう|きぜつしそう)",
+        r"(倒れそう|気絶しそう)(な|に)?(くらい|ほど|なんです|で時間)",
+        r"(確定申告|仕事|上司|受験|お金|支払|請求|値段|家計|宿題|子育て|人間関係|悩み|問題|調べ|考え|選|迷|費用|料金|予算|スケジュール|宿題)[^。！？!?]{0,8}(頭が痛|あたまがいた|頭がいた|頭痛の種)",
+        r"頭が痛(い)?(問題|話|ところ|です(ね)?[(（]悩み)|頭痛の種|頭が痛くなるほど",
+        r"胸が(痛む|いたむ)(ほど|思い|話|ニュース|ような)|胸が(張り裂け|はりさけ|いっぱい|高鳴|熱くな)|胸が締め付けられる思い|胸がしめつけられる思い",
+        r"(心臓|しんぞう)(が)?(止まるかと|とまるかと|止まりそう|とまりそう|ばくばく|バクバク|どきどき|ドキドキ|が飛び出|がとびで)",
+        r"(話|職場|会議|雰囲気|空気|毎日|生活|人間関係|家)[^。！？!?]{0,6}(息が詰ま|いきがつま)|息が(詰ま|つま)(る|りそう)(職場|思い|ような|毎日|ほど)",
+        r"(ショック|しょっく|びっくり|驚き)[^。！？!?]{0,6}息が(止ま|とま)りそう",
+        r"血の気が(引|ひ)|ちのけがひ|血が騒|鼻血が出そう|お腹(が)?痛い[(（]?笑|笑いすぎて",
+        r"(笑|わら)(いすぎて|い過ぎて)[^。]{0,6}(死|しぬ|お腹)",
+        r"\b(?:is|are|it's|its|was|were|schedule|price|prices|cost|weather|bill|job|work|commute|boss|this|that|wrinkles|skin|dull skin|it)\s+(?:is\s+|are\s+|was\s+)?killing\s+(?:me|my)\b",
+        r"\bkilling (?:me|my) (?:lol|haha|confidence|wallet|budget|vibe)",
+        r"\bkilling me\b(?=[^.!?]*\b(?:lol|haha|lmao)\b)",
+        r"\b(?:dying|die|dying) (?:to|for)\b|\bto die for\b|\b(?:died|dying|die) laughing\b|\bdrop dead\b(?=[^.!?]*\b(?:lol|haha)\b)",
+        r"\b(?:phone|battery|laptop) (?:is )?dying\b",
+        r"\b(?:almost|nearly) (?:died|fainted|passed out|had a (?:heart attack|stroke)|collapsed)\b(?= (?:when|at|laughing|seeing|from|after seeing|looking))",
+        r"\b(?:almost|nearly) (?:died|fainted|passed out|collapsed)\b(?=[^.!?]*\b(?:haha|lol|lmao)\b)",
+        r"\b(?:almost|nearly) had a stroke\b|\bgave me a heart attack\b|\bheart attack (?:haha|lol|when|at)\b|\bhad a heart attack (?:when|at) (?:the|i saw)\b",
+        r"\babout to collapse\b(?=[^.!?]*\b(?:work|busy|lol|tired|schedule)\b)|\b(?:work|busy|schedule)\b[^.!?]{0,30}\babout to collapse\b",
+        r"\bi'?(?:ll| will) (?:faint|die|pass out) if\b|\bgoing to faint if\b",
+        r"\b(?:wallet|bank account|account|money)\b[^.!?]{0,10}\bbleed(?:ing|s)?\b|\bbleeding (?:me|us) dry\b|\bbleeding money\b",
+        r"\bpain in the (?:neck|butt|ass)\b|\bbreathtaking\b|\btake my breath away\b|\btook my breath away\b",
+        r"\bchoking on (?:all )?(?:this|the|my)? ?(?:paperwork|work|emails?|deadlines)\b",
+        r"\b(?:giving|gives|gave) me a headache\b|\bheadache (?:with|from) my (?:schedule|work|kids?)\b",
+        r"\bheart skipped a beat\b|\bheart (?:is )?(?:pounding|racing) (?:just )?thinking\b|\bhead (?:is )?spinning from\b",
+        r"\bscreaming for help\b",
+        r"(?:財布|さいふ|家計|懐|ふところ|口座)[^。]{0,4}(?:出血|血|ち)",
+        r"\bwanted to die\b(?=[^.!?]*\b(?:lol|lmao|haha)\b)|\b(?:nearly |almost )?gave me a (?:stroke|heart attack)\b",
+        r"目の前が(?:真っ暗|まっくら)(?=に?な(?:り|っ)[^。]{0,12}(?:シミ|しみ|肌|鏡|値段|請求|ショック)|[^。]{0,3}$)|(?:シミ|しみ|値段|請求|肌)[^。]{0,8}目の前が(?:真っ暗|まっくら)",
+    )
+)
+
+
+# --- Context ----------------------------------------------------------------------------
+_SENTENCE_END = re.compile(r"[。．!！?？\n]|(?<=[a-z0-9)])\.(?=\s|$)|…")
+_CLAUSE_BREAK = re.compile(r"[、,;]|\b(?:but|however|though|and then)\b|けど|けれど|でも")
+
+_NEG_JA = _p(
+    r"^[^。、]{0,10}(?:平熱|へいねつ|下がりました|下がった|さがった|わけ(?:では|じゃ)な)|"
+    r"^(?:く|さ|け|み|い|な|の|て|で)?(?:は|も|とか|など|なんか|や|の方は|のほうは){0,2}"
+    r"(?:(?:も|や|とか|、|と)[^。！？!?、]{1,8}?(?:も|とか|は|など|なんか))?"
+    r"(?:全然|ぜんぜん|まったく|全く|特に|とくに|一切|いっさい|別に|そんなに|あまり|ほとんど)?"
+    r"(?:ない|無い|なく|無く|なし|無し|ありません|ありませ|ございません|出ていない|出てない|でていない|でてない|"
+    r"していない|してない|感じない|感じません|見られない|大丈夫|だいじょうぶ|平気|へいき|問題な|普通|ふつう|正常|ないです|出ない|でない|出ません|ませ|ゼロ|ぜろ|0)"
+)
+_NEG_EN = re.compile(
+    r"\b(?:no|not|never|without|nor|zero|none|denies|deny|free of|not any|no sign of|"
+    r"don'?t (?:have|feel|think|see)|do not (?:have|feel)|doesn'?t|didn'?t|haven'?t|hasn'?t|isn'?t|aren'?t|wasn'?t|"
+    r"dont|doesnt|didnt|havent|hasnt|isnt|arent|wasnt)\b(?:\s+(?!but\b|and\b)[a-z'/]+){0,4}\s*$"
+)
+_RISK_SUFFIX_JA = _p(
+    r"^[^。！？!?]{0,10}?(?:(?:こと|事)(?:は|って|も|が)?(?:あり|ある|ない|なく|よく|多い|少ない)|ことある|割合|頻度|たり|たら|た場合|る場合|場合|可能性|リスク|確率|危険性|"
+    r"とき(?:は|に|って|の)|時(?:は|に|って|の)|際(?:は|に)|ような(?:こと|場合)|人(?:は|も|が|って)|ひと(?:は|も|が)|"
+    r"やすい|得る|うる|ませんか|ないですよね|ないよね|たらどう|ちゃったら|(?:ま|る)すか|のでしょうか|ますか)"
+)
+_RISK_PREFIX_JA = _p(r"(?<![ぁ-ん一-龥])(?:もし(?!て|た|な|ま)|万が一|万一|仮に)")
+_RISK_SENTENCE = _p(
+    r"割合|頻度|確率|リスク|可能性|報告|どれくらいの人|何%|何パーセント|\b(?:odds|chances?|risk|how (?:common|likely|often|rare)|"
+    r"signs of|symptoms of|what to watch|warning signs|suppose|supposing|let'?s say|say i)\b"
+)
+_RISK_PREFIX_EN = re.compile(
+    r"\b(?:can(?!['’]?t\b|not\b| (?:you|someone|somebody|anyone|u|i get someone)\b)|could(?!n| you| someone)|would(?!n| you)|will(?! you)|might|may(?! i (?:talk|speak))|is there|are there|what if|if|in case|chances?|risks?|likely|"
+    r"possible|possibility|odds|suppose|supposing|how (?:common|often|likely|rare)|what happens|signs of|symptoms of|should i worry|is it (?:normal|possible|common)|"
+    r"ever|does (?:it|this|exosome|the treatment)|do (?:people|patients|you)|side effects? (?:like|such as)|when to|what symptoms)\b"
+)
+_NOW = _p(
+    r"今|いま|現在|さっき|先ほど|さきほど|たった今|急に|どんどん|てきた|てきて|ている|ています|てる|"
+    r"まだ|ずっと|続いて|\b(?:right now|rn|now|just now|currently|since|started|starting|keeps?|still|getting worse|i'?m having|im having|is having|for the last|(?:mins?|minutes?|an hour|hours?) ago)\b"
+)
+_CURRENT = _p(
+    _alt(
+        r"今|いま|現在|さっき|先ほど|さきほど|たった今|今朝|今日|きょう|昨日|きのう|今夜|急に|どんどん|突然",
+        r"施術後|点滴後|注射後|帰宅後|帰って(?:から|きて)|のあとから|(?:して|打って|受けて)から",
+        r"\b(?:right now|rn|now|today|tonight|this morning|yesterday|since|just now|currently|started|starting|keeps?|"
+        r"getting worse|for the last|an hour|mins?|minutes?|hours? ago|just now|just (?:got|had|started)|i'?m having|im having|i am having|is having|after (?:the|my) (?:iv|drip|session|injection|treatment|shot))\b",
+    )
+)
+_PAST = _p(
+    _alt(
+        r"(?:\d+|数|何|十|一|二|三)?(?:年|ヶ月|か月|カ月|ヵ月|週間)前|昔|むかし|以前|いぜん|子供の頃|子どもの頃|こどものころ|小さい頃|幼い頃|若い頃|学生(?:の頃|時代)",
+        r"過去に|かこに|前に一度|一度だけ|ことがあ(?:る|り|って)|ことある|た経験|既往|持病|持ち(?:で|です|だ|な)|歴があ|去年|昨年|おととし|亡くな|家系|家族歴",
+        r"\b(?:years? ago|yrs? ago|months ago|as a (?:kid|child|teen|baby)|when i was|in the past|history of|used to|once (?:had|at|in|when|after|before)|last (?:year|summer|winter|spring|fall|autumn|month)|family history|runs in (?:my|the) family|back in|in my (?:teens|20s|30s|twenties)|childhood|years back|previously|in (?:19|20)\d\d)\b",
+    )
+)
+_HEARSAY = _p(
+    _alt(
+        r"ニュース|記事|報道|ネットで|ネットの|sns|口コミ|くちこみ|噂|うわさ|テレビ|ブログ",
+        r"\b(?:news|article|reported|online|reddit|facebook|instagram|twitter|tiktok|youtube|forum|group chat|read (?:that|about|on)|heard (?:that|about)|saw (?:a|an|on|it on)|reviews?|someone (?:said|told|posted|wrote)|people (?:say|said))\b",
+    )
+)
+_OTHER_PERSON_PAST = _p(
+    _alt(
+        r"(?:友人|友達|ともだち|知人|知り合い|姉|妹|兄|弟|母|父|叔母|おば|叔父|同僚|先輩|後輩|いとこ)[^。]{0,40}"
+        r"(?:聞いた|聞きました|言って(?:た|ました)|らしい|そうです|だそう|って(?:言|い)って)",
+        r"\b(?:friend|sister|brother|aunt|uncle|mom|mother|dad|father|coworker|colleague|cousin|neighbou?r)\b[^.!?]{0,40}\b(?:said|told me|heard)\b",
+        r"\b(?:friend|sister|brother|aunt|uncle|mom|mother|dad|father|coworker|colleague|cousin|neighbou?r)\b[^.!?]{0,60}"
+        r"\b(?:had|got|passed out|went)\b[^.!?]{0,60}\b(?:another|other|last (?:year|month)|years? ago|once|before)\b",
+    )
+)
+_RESOLVED = _p(
+    _alt(
+        r"一瞬(?:ふら|くら|めまい|目の前)|すぐ(?:に)?(?:治|なお|おさま|収ま|良く|よく|落ち着|止ま|消え)|今は(?:平気|大丈夫|なんとも|落ち着|治|元気)|治りました|おさまりました|治まりました",
+        r"\b(?:fine now|ok now|okay now|better now|went away|gone now|for a (?:second|sec|moment|minute|min)|passed quickly|resolved)\b",
+    )
+)
+
+
+@dataclass(frozen=True)
+class _Reading:
+    """One message prepared for triage: the masked text and its sentence spans."""
+
+    text: str
+    sentences: tuple[tuple[int, int], ...]
+
+    def sentence(self, at: int) -> tuple[int, int]:
+        for start, end in self.sentences:
+            if start <= at < end:
+                return start, end
+        return 0, len(self.text)
+
+
+def _mask(text: str) -> str:
+    return _IDIOMS.sub(lambda m: "_" * len(m.group()), text)
+
+
+def _read(text: str) -> _Reading:
+    masked = _mask(text)
+    bounds, start = [], 0
+    for m in _SENTENCE_END.finditer(masked):
+        bounds.append((start, m.end()))
+        start = m.end()
+    bounds.append((start, len(masked) + 1))
+    return _Reading(masked, tuple(bounds))
+
+
+def _nearest_is_past(r: _Reading, s: int, e: int, lo: int, hi: int) -> bool:
+    """Whether the time word nearest to the symptom (in its sentence) speaks of the past."""
+    best: tuple[int, bool] | None = None
+    for pattern, past in ((_PAST, True), (_CURRENT, False)):
+        for m in pattern.finditer(r.text, lo, hi):
+            distance = s - m.end() if m.end() <= s else max(0, m.start() - e)
+            if best is None or distance < best[0] or (distance == best[0] and past):
+                best = (distance, past)
+    return best is not None and best[1]
+
+
+def _counts(  # noqa: PLR0911 - one return per context that makes a phrase a mere mention
+    r: _Reading,
+    m: re.Match[str],
+    *,
+    resolvable: bool = False,
+    questions: bool = True,
+    history: bool = True,
+) -> bool:
+    """Whether a symptom phrase is a real, current report rather than a mention."""
+    s, e = m.span()
+    lo, hi = r.sentence(s)
+    text = r.text
+    after = text[e : min(hi, e + 40)]
+    if _NEG_JA.match(after):
+        return False
+    clause_start = max((b.end() for b in _CLAUSE_BREAK.finditer(text, lo, s)), default=lo)
+    if _NEG_EN.search(text[clause_start:s]):
+        return False
+    before = text[lo:s]
+    clause = text[clause_start:s]
+    _, next_end = r.sentence(hi)  # "Is it normal to have convulsions? I'm having them now"
+    now_near = bool(_NOW.search(text, lo, max(hi, next_end)))
+    if (
+        questions
+        and _RISK_SUFFIX_JA.match(text[e : min(hi, e + 14)])
+        and not re.search(
+            r"^[ぁ-ん]{0,2}(?:てきて|てきた|ている|てる|ています)", text[e : min(hi, e + 8)]
+        )
+    ):
+        return False
+    if (
+        questions
+        and (
+            _RISK_PREFIX_JA.search(before)
+            or _RISK_PREFIX_EN.search(clause)
+            or _RISK_SENTENCE.search(text, lo, hi)
+        )
+        and not now_near
+    ):
+        return False
+    if history and _nearest_is_past(r, s, e, lo, hi):
+        return False
+    if (_HEARSAY.search(text, lo, hi) or _OTHER_PERSON_PAST.search(text, lo, hi)) and not now_near:
+        return False
+    return not (resolvable and _RESOLVED.search(text))
+
+
+def _hits(
+    r: _Reading,
+    pattern: re.Pattern[str],
+    *,
+    resolvable: bool = False,
+    questions: bool = True,
+    history: bool = True,
+) -> Iterator[str]:
+    for m in pattern.finditer(r.text):
+        if _counts(r, m, resolvable=resolvable, questions=questions, history=history):
+            yield m.group()
+
+
+def _first(
+    r: _Reading,
+    pattern: re.Pattern[str],
+    *,
+    resolvable: bool = False,
+    questions: bool = True,
+    history: bool = True,
+) -> str | None:
+    """The first phrase of `pattern` that counts; `questions=False` keeps phrases asked about
+    ("ワーファリンを飲んでいますが大丈夫ですか" is still a medical situation)."""
+    return next(
+        _hits(r, pattern, resolvable=resolvable, questions=questions, history=history), None
+    )
+
+
+# --- Lexicons ---------------------------------------------------------------------------
+_ADV = r"(?:急に|きゅうに|すごく|とても|かなり|ひどく|どんどん|みるみる|だんだん|少し|すこし|ちょっと|なんか|なんだか|うまく|全然)?"
+_FACE_PART = r"(?:唇|くちびる|口唇|舌|べろ|のど|喉|咽|まぶた|瞼|顔|かお|顔面|口の(?:まわり|周り)|首|目のまわり)"
+_SWELL = r"(?:腫れ|はれ|腫れあが|はれあが|腫れぼった|はれぼった|ぱんぱん|ふくれ|膨れ|膨らん|ふくらん|厚ぼった|分厚く)"
+_BREATH_EN = r"(?:br(?:ea|e|a|ee)(?:th|t|tth)(?:e|ing|in)?|air)"
+
+_LEX: dict[str, re.Pattern[str]] = {
+    "anaphylaxis": _p(
+        _alt(
+            _FACE_PART
+            + r"(?:全体|の奥|の中|の方|と[^。、]{1,8}?)?(?:が|も|の|は)?"
+            + _ADV
+            + _SWELL,
+            r"(?:喉|のど|咽)(?:の奥|の中)?(?:が|も|を)?"
+            + _ADV
+            + r"(?:締め付け|しめつけ|締めつけ|締ま|しま(?:る|って|った|り)|詰ま|つま(?:る|って|った|り)|閉じ|とじ|ふさが|塞が|苦し|くるし|ひゅ|ぜい|狭|せま|きゅ|ぎゅ|へん|変|おかし|違和感|つかえ|いがいがして息)",
+            r"(?:つば|唾|唾液|飲み物|水)[^。]{0,4}(?:飲み込|のみこ)(?:みにく|みづら|めな|めませ)|(?:飲み込|のみこ)(?:みにく|みづら|めな|めませ)",
+            r"あなふぃらきし|アナフィラキシ|アレルギーショック|あれるぎしょっく",
+            r"\b(?:lips?|tongue|throat|mouth|eyelids?|face)\b(?: and (?:my |his |her )?(?:lips?|tongue|throat|mouth|eyelids?|face))?"
+            r"(?: (?:is|are|has|have|got|getting|started|starting|keeps?|feels?|feeling|went|seems?|look|looks))?(?: (?:all|really|so|very|kind of|kinda|a bit|super))?"
+            r" (?:swell|swollen|swelling|puff(?:ing|ed)? up|closing|close up|tight|tightening|thick|blowing up|blown up|huge|enlarged)",
+            r"\b(?:lips?|tongue|throat|eyelids?)\b(?: and (?:my |his |her )?(?:lips?|tongue|throat|eyelids?))?(?: (?:is|are|got|getting|went|look|looks))?(?: (?:all|really|so|very|kind of|kinda|a bit|super))? puffy",
+            r"\bswell(?:ing|ed)? (?:of|in|on|around) (?:my|the|his|her) (?:face|throat|lips?|tongue|mouth|eyes)",
+            r"\b(?:can'?t|cannot|hard to|trouble|difficult(?:y)?) (?:to )?swallow|\bswallowing (?:feels|is) (?:weird|hard|difficult|strange)",
+            r"\b(?:anaphyla\w*|allergic shock|allergic reaction)\b",
+            r"\bthroat\b[^.!?]{0,20}\b(?:closing|tight\w*|swell\w*|swollen)\b",
+        )
+    ),
+    "breathing": _p(
+        _alt(
+            r"(?:息|いき|呼吸|こきゅう)(?:が|も|を|は)?"
+            + _ADV
+            + r"(?:苦し|くるし|でき(?:な|ませ|ず|ない)|しづら|しずら|しにく|吸え(?:な|ませ|ず)|すえ(?:な|ませ)|吸いにく|吸いづら|止ま(?:った|って)|荒|あら(?:い|く)|浅|あさ(?:い|く)|切れ|きれ|詰ま(?:って|る)|ぜい|ひゅ|はあはあ|はっはっ|おかし|へん|変|速|はや)",
+            r"息苦し|いきぐるし|呼吸困難|こきゅうこんなん|窒息|ちっそく|ぜいぜい|ぜえぜえ|ひゅひゅ|ひゅうひゅう|空気が(?:吸え|すえ|入ってこ|はいってこ)(?:な|ませ|ず)|酸素が足り|喘息(?:の)?発作|ぜんそく(?:の)?発作",
+            r"^(?:[^。]{0,6})?(?:くるしい|苦しい)(?:です|よ|!|！|\s|たすけて|助けて|$)|(?:苦しそう|くるしそう|苦しんで|くるしんで)",
+            r"\b(?:can ?not|can'?t|cant|couldn'?t|unable to|not able to|trouble|difficulty|difficult|hard(?:er)?|struggling|struggle|hardly|barely)(?: to| in)? (?:catch (?:my|his|her|their) )?"
+            + _BREATH_EN,
+            r"\bbreathing through a straw\b|\b(?:short(?:ness)? of breath|out of breath|breathless|stopped breathing|wheez\w*|gasping|choking|suffocat\w*|can'?t get (?:enough )?air|can'?t catch (?:my|his|her) breath|can'?t get a (?:full|deep) breath)",
+            r"\b"
+            + _BREATH_EN
+            + r" (?:is |feels |seems |very |really |so )*(?:hard|difficult|weird|wrong|strange|funny|shallow|fast|labou?red|noisy|off|heavy|tight|short)",
+            r"\b(?:my|his|her) breathing\b",
+        )
+    ),
+    "chest_pain": _p(
+        _alt(
+            r"(?:胸|むね|旨|胸部|心臓|しんぞう)(?:の真ん中|の奥|のあたり|の中央|の辺り|全体|の左)?(?:が|も|の|を|は)?"
+            + _ADV
+            + r"(?:痛(?!む)|いた(?!む)|苦し|くるし|重苦し|重く|おもく|押しつぶ|おしつぶ|つぶされ|締め付け|しめつけ|締めつけ|圧迫|あっぱく|押され|おされ|押さえ|おさえ|ぎゅ|きゅ|重い|おもい|ずきずき|ずきん|ぐっと|ちぎれ)",
+            r"\bchest(?:が|も|の)?(?:くるし|苦し|痛|いた|締め|しめ|重)",
+            r"(?:胸|むね)(?:が|も)[^。、]{0,8}(?:苦し|くるし)",
+            r"\bchest\b(?: (?:is|has been|feels?|got|getting|really|so|very|kind of|kinda|really been))* (?:pain|hurts?|hurt'?s|hurting|aches?|aching|tight\w*|pressure|heavy|painful|crushing|squeez\w*|burning)",
+            r"\b(?:pain|pressure|weight|heaviness|tightness|squeezing|crushing) (?:on|in|across) (?:my|the|his|her) chest|\bchest pains?\b",
+            r"\b(?:elephant|something|someone) (?:is )?(?:sitting|sat|standing) on (?:my|his|her) chest|\bcrushing pain\b|\bheart attack\b",
+            r"\bpain (?:going|spreading|radiating|moving) (?:to|into|down) (?:my|his|her) (?:jaw|left arm|arm|neck|back)",
+            r"\bchest\b[^.!?]{0,12}\b(?:tight|pain)\b",
+        )
+    ),
+    "collapse": _p(
+        _alt(
+            r"(?:意識|いしき)(?:が|を)?(?:ない|なく|もうろう|朦朧|ぼんやり|おかし|遠の|とおの|薄|うす|失|うしな|飛|とん|不明|ふめい|が戻らな|がもどらな)",
+            r"気を失|きをうしな|気をうしな|失神|しっしん(?:し|した)|気絶(?!しそう)|きぜつ(?!しそう)|卒倒|意識障害",
+            r"倒れ(?!そう)|たおれ(?!そう)",
+            r"反応が(?:ない|なく|鈍|にぶ)|はんのうが(?:ない|なく)|呼びかけ(?:に|ても)|よびかけ(?:に|ても)|呼んでも(?:起き|おき|反応|返事|へんじ|目を)|よんでも|返事がない|へんじがない|返事をしな",
+            r"目を(?:開け|あけ|覚まさ|さまさ)(?:な|ませ)|起きない|おきない|起きません|ぐったり|目の前が(?:真っ暗|まっくら|暗く|くらく|白く)",
+            r"\b(?:faint(?:ed|ing|s)?|passed out|pass(?:ing|es)? out|black(?:ed|ing)? out|collaps\w*|unconscious|unresponsive|not responding|not waking|won'?t wake|wont wake|can'?t wake|lost consciousness|losing consciousness|went limp|keeled over|not answering)\b",
+            r"\b(?:about to|going to|gonna) (?:pass out|faint|black out)|\bfeel(?:ing)? (?:like i'?m going to )?(?:faint|pass out)",
+        )
+    ),
+    "seizure": _p(
+        _alt(
+            r"痙攣|けいれん|ひきつけ|引きつけ|引き付け|ひきつって|てんかん発作|けいれん発作|発作(?:が起き|を起こし|がおき|をおこし)|白目|泡を吹|あわをふ",
+            r"(?:手足|全身|体|からだ)(?:を|が)?(?:がくがく|ぴくぴく|ばたばた|突っ張|つっぱ|硬直|こうちょく|震わせ)",
+            r"\b(?:seizure|seizing|convuls\w*|fitting|having a fit|eyes (?:rolled|rolling) back|foaming at the mouth|jerking (?:all over|uncontrollab\w*)|shaking (?:all over and not|uncontrollab\w*)|(?:body|he|she) went (?:stiff|rigid)|whole body twitching)\b",
+        )
+    ),
+    "stroke": _p(
+        _alt(
+            r"ろれつ|呂律|脳卒中|のうそっちゅう|脳梗塞|のうこうそく|脳出血|くも膜下",
+            r"(?:口|くち)から[^。]{0,4}(?:こぼれ|垂れ|たれ)",
+            r"(?:顔|かお|口|くち|口元|口角)(?:の|が)?(?:右|左|片|ひだり|みぎ)?(?:側|半分|方|端)?(?:が|も)?(?:垂れ|たれ|下が|さが|ゆが|歪|曲が|まが|動かな|麻痺|まひ)",
+            r"(?:片(?:側|方)|半身|右半分|左半分|右側|左側|(?:右|左)(?:半身|半分|側))[^。]{0,8}(?:しびれ|痺れ|動かな|うごかな|力が入らな|ちからがはいらな|麻痺|まひ|感覚がな)",
+            r"(?:右|左|みぎ|ひだり)(?:手|腕|うで|足|脚|あし)(?:と|や|も|、)?(?:(?:右|左)?(?:手|腕|足|脚))?[^。]{0,6}?(?:に|が|で)?(?:力が入らな|ちからがはいらな|動かな|うごかな|上がらな|あがらな|麻痺|まひ|持てな|持てず|もてな|もてず)",
+            r"言葉(?:が|も)(?:出|で)(?:な|にく|てこな|てきま|てきにく)|言葉がうまく|ことばがでな|(?:しゃべり|話し)方が(?:おかし|変|へん)|うまく(?:話せ|しゃべれ|はなせ)(?:な|ませ)|言っていることがおかしい|話がかみ合わな(?:くなっ)",
+            r"(?:目|片目|視界|右目|左目|め)が(?:急に|突然|いきなり)?(?:見えな|みえな|真っ暗|暗く|見えにく)|急に(?:目が)?見えなく|二重に見え|物が二重",
+            r"(?:突然|急に|いきなり)[^。]{0,8}(?:しびれ|麻痺|まひ|力が入らな)",
+            r"\b(?:face|smile|mouth)\b[^.!?]{0,15}\b(?:droop\w*|crooked|uneven|lopsided)|\bsagging on one side\b|\bdrooping on one side\b",
+            r"\bslurr\w*|\bwords? (?:are |is |coming out |came out )?(?:wrong|jumbled|garbled|mixed up)|\b(?:can'?t|cannot|can not) (?:talk|speak) (?:properly|right|clearly|normally)|\btrouble (?:speaking|talking)\b|\bspeech (?:is |sounds )?(?:slurred|weird|strange|off|garbled)",
+            r"\b(?:can'?t|cannot|can not|couldn'?t) (?:lift|move|raise|feel|use) (?:his|her|my|their|the) (?:left|right)",
+            r"\b(?:left|right) (?:arm|leg|side|hand|face)(?: and (?:arm|leg|face|hand))?\b[^.!?]{0,20}\b(?:weak|numb|limp|dead|heavy|droop\w*|paraly\w*)\b",
+            r"\bone side of (?:my|his|her) (?:face|body)\b|\b(?:weak|numb)ness on one side\b|\b(?:lost|losing) (?:vision|sight|my vision|(?:the )?sight)\b|\bcan'?t see (?:out of|from|anything)\b|\bsuddenly (?:blind|can'?t see)\b|\bkeeps dropping things\b|\bstroke\b",
+        )
+    ),
+    "blood_vomit": _p(
+        _alt(
+            r"(?:血|ち)(?:を|が)?(?:吐|はい|はき|はく)|吐血|とけつ|喀血|かっけつ|血痰|けったん",
+            r"(?:吐いた|吐いたら|嘔吐|もどした|はいた|吐いて)(?:もの)?[^。]{0,12}(?:血|赤い|真っ赤|黒い|ちが)",
+            r"(?:咳|せき)[^。]{0,10}(?:血|ち)(?:が|の|も)?[^。]{0,6}(?:出|で|混|まじ)",
+            r"(?:コーヒー|こひ)(?:の)?(?:かす|粕)|黒いもの(?:を)?[^。]{0,4}(?:吐|はい)",
+            r"\b(?:threw up|throw(?:ing)? up|vomit\w*|puk(?:ed|ing)|spit(?:ting)? up|cough(?:ed|ing|s)?(?: up)?)\b[^.!?]{0,20}\bblood|\bblood (?:in|when) (?:my|his|her|i) (?:vomit|spit|sputum|phlegm|cough)|\bbloody (?:vomit|phlegm|mucus|sputum)|\bcoffee.?grounds?\b",
+        )
+    ),
+    "cyanosis": _p(
+        _alt(
+            r"(?:唇|くちびる|口唇|爪|つめ|指先|ゆびさき|舌)(?:が|も|と[^。]{1,8}?|の色が)?[^。]{0,4}(?:紫|むらさき|青紫|あおむらさき|真っ青|まっさお|青く|あおく|青い|あおい|青っぽ|あおっぽ|青白|あおじろ|土気色|どす黒|黒っぽ|白っぽく|青黒|あおぐろ|紫っぽ)",
+            r"(?:顔|顔色)(?:が|も)?[^。]{0,4}(?:紫|むらさき|青紫|土気色)|チアノーゼ|ちあのぜ|(?:唇|くちびる)の色が(?:悪|わる|おかし|変|へん)",
+            r"\b(?:lips?|fingertips?|fingers?|(?:finger)?nails?|tongue|mouth|face)\b(?: and (?:my |his |her )?[a-z]+)?(?: (?:are|is|have|has|had|look|looks|turning|turned|going|gone|went|getting|got|kind of|kinda|a bit|all|really))* (?:blue|purple|grey|gray|bluish|purplish|dusky|blue/grey|blue-ish)\b",
+            r"\b(?:blue|purple|bluish|purplish) (?:lips|face|fingertips|fingers|nails)\b|\bcyano\w*",
+        )
+    ),
+}
+
+# Signs that count only together with another sign, or only in one strength.
+_FEVER = _p(
+    _alt(
+        r"(?<!情)(?<!微)(?<!解)(?<!平)(?:熱|ねつ)(?!剤|心|中|意|湯|帯|狂|弁|唱|演|愛|烈|血|湯|を持|をもっ|っぽ|い|く|さ|燗)",
+        r"発熱|はつねつ|高熱|こうねつ|微熱|びねつ|熱っぽ|ねつっぽ",
+        r"(?:3[7-9]|4[0-2])(?:[.．]\d)?\s?(?:度|℃|°c?|ど\b|ど(?=\s|$|[^a-zぁ-ん]))",
+        r"\b(?:fever\w*|temperature|high temp|temp(?: of| is)?\s?(?:3[7-9]|4[0-2]|10[0-5])|running a temp|(?:3[89]|4[0-2])(?:\.\d)?\s?(?:c|°c|degrees)\b|10[1-5](?:\.\d)?\s?(?:f|°f)\b)",
+    )
+)
+_SEPSIS_COMPANION = _p(
+    _alt(
+        r"朦朧|もうろう|混乱|こんらん|錯乱|さくらん|うわごと|わけのわからな|訳のわからな|意味不明|いみふめい|ぼうっと|ぼっと|会話が(?:かみ合|噛み合|成り立|にならな)|話が(?:通じ|つうじ|かみ合)|ここがどこか|どこにいるのか|どこにいるか|おかしなことを|(?:言って(?:い)?ること|言動|話して(?:い)?ること|話す内容)が?(?:おかし|変|へん|意味不明)",
+        r"うとうと|眠って(?:しま|ばかり)|起こしても|ぐったり|意識が|ぼんやり|眠り続け|傾眠|反応が(?:鈍|にぶ|おかし)|様子が(?:おかし|変|へん)",
+        r"悪寒|おかん|寒気|さむけ|震え|ふるえ|がくがく|ぶるぶる|がたがた|歯が(?:がちがち|かちかち)|戦慄",
+        r"\b(?:confus\w*|delirious|delirium|disorient\w*|not making sense|talking nonsense|nonsense|incoherent|out of it|doesn'?t know where|drowsy|very sleepy|can'?t stay awake|hard to wake|lethargic|chills|shiver\w*|shaking|rigou?rs|teeth (?:are )?chattering|chattering)\b",
+    )
+)
+_SITE = _p(
+    _alt(
+        r"注射(?:した|の|を打った|を受けた)?(?:ところ|とこ|場所|部位|跡|あと|痕)|打った(?:ところ|とこ|場所|跡|あと|部分)|刺した(?:ところ|とこ)|針(?:の)?(?:跡|あと|穴|を刺した|を抜いた|が刺さってた)",
+        r"点滴(?:の)?(?:跡|あと|したところ|の針|を刺した|の刺した)|注射部位|刺入部|打ったとこ|うったとこ|ちゅうしゃしたとこ",
+        r"\b(?:injection|needle|iv|drip|shot|puncture)(?: site| spot| area| mark)\b|\bwhere (?:you|they|the (?:needle|iv|drip|shot)) (?:injected|went|was|went in|put|stuck|inserted|gave)|\binjected (?:area|spot)\b|\bthe spot (?:on|where)\b",
+    )
+)
+_PUS = _p(
+    r"膿|うみ(?:が|も|っぽ)|うんで|化膿|かのう|赤い(?:線|筋|すじ)|黄色い(?:汁|液|の)|じゅくじゅく|\b(?:pus|oozing|red (?:streaks?|lines?)|abscess|infected)\b"
+)
+_SPREADING = _p(
+    r"(?:広が|ひろが|拡が|大きくな|おおきくな|伸び|のび)|(?:熱を持|ねつをも|熱い|あつい|熱く|あつく)|"
+    r"\b(?:spread\w*|getting bigger|growing|hot|warm|expanding)\b"
+)
+_RED = _p(r"赤|あか|\bred\b|redness")
+_HOT = _p(r"熱を持|ねつをも|熱い|あつい|熱く|あつく|熱感|\b(?:hot|warm)\b")
+_GROWS = _p(
+    r"広が|ひろが|拡が|大きくな|おおきくな|伸び|のび|\b(?:spread\w*|getting bigger|growing|expanding)\b"
+)
+_BEAUTY = _p(
+    r"悩み|気にな|コンプレックス|見た目|見られ|対策|改善|むくみ|毎朝|朝起きると|塩分|"
+    r"\b(?:looks thing|purely|cosmetic|appearance|puffiness|every morning|in the mornings|salty|after drinking)\b"
+)
+_LIMB = _p(r"腕|うで|手|顔|注射|点滴|針|\b(?:arm|hand|face|needle|injection|iv|drip|shot|cheek)\b")
+_HEADACHE = _p(
+    r"頭痛|ずつう|頭重|(?:頭|あたま|後頭部|こうとうぶ)(?:が|の|に)?(?:ものすごく|めちゃくちゃ|すごく|とても|急に|きゅうに|ずっと|ガーンと|がんと|ずきずき)?"
+    r"(?:痛(?!む話)|いた(?:い|く|む)|割れ(?:る|そう)|われ(?:る|そう)|激痛|げきつう|重い|おもい)|頭を殴られ|殴られたよう|頭が(?:がん|ずきずき)|\bhead ?ach\w*|\bhead (?:suddenly )?(?:hurts|pain|is pounding|is killing|is exploding|feels like it'?s exploding)\b|\bmigraine\b|\bgrabb\w* (?:his|her|my) head|\bholding (?:his|her|my) head"
+)
+_SEVERE_HEADACHE = _p(
+    r"突然|とつぜん|急に|きゅうに|いきなり|一気に|数秒|今までで一番|一番ひどい|ものすごく|うずくま|今まで(?:で|に)?[^。]{0,6}(?:ない|最悪)|これまでにない|人生で一番|人生最悪|経験したことのない|最悪|割れる|われる|割れそう|殴られ|なぐられ|激しい|はげしい|激痛|げきつう|耐えられない|たえられない|がんと|雷|首が(?:硬|かた|動かな)"
+    r"|\b(?:worst|worse|most severe|terrible|sudden\w*|splitting|thunderclap|excruciating|unbearable|explosive|out of nowhere|hit (?:by|with)|never had anything like|stiff neck|neck is stiff|all at once|in seconds|split|10/10|never had one this bad|worst pain)\b"
+)
+_HIVES_ALL_OVER = _p(
+    r"(?:全身|体中|からだじゅう|身体中|体じゅう|ぜんしん|あちこち)[^。]{0,8}(?:じんましん|蕁麻疹|発疹|ぶつぶつ|かゆ|痒|赤く|湿疹|みみずばれ)|"
+    r"\b(?:hives|welts|rash|itch\w*)\b[^.!?]{0,20}\b(?:all over|everywhere|whole body|entire body|head to toe)\b"
+)
+_ANAPHYLAXIS_COMPANION = _p(
+    r"めまい|目まい|眩暈|ふらふら|ふらつ|くらくら|立ちくらみ|吐|嘔吐|もど(?:し|した)|気持ち悪|気分が悪|吐き気|はきけ|たってられな|立っていられな|"
+    r"\b(?:dizz\w*|lightheaded|light-headed|faint\w*|vomit\w*|threw up|thrown up|throwing up|nause\w*|pass out)\b"
+)
+_BLEEDING = _p(
+    _alt(
+        r"(?:血|出血|ちが|ちは)[^。]{0,14}?(?:止まらな|とまらな|止まりませ|とまりませ|止まらず|とまらず|止まる気配|とまるけはい|止まってくれな|にじみ続け|滲み続け|出続け|でつづけ|あふれ|溢れ|どくどく|ぼたぼた|だらだら)",
+        r"(?:大量|たいりょう)(?:に|の)?(?:出血|血)|(?:出血|しゅっけつ)(?:が)?(?:ひど|多|おお|すご|止まらな)|(?:ガーゼ|がせ|タオル|たおる|包帯|絆創膏|ばんそうこう)[^。]{0,6}(?:真っ赤|まっか|血だらけ|びっしょり|ぐっしょり)|血だらけ|ちだらけ|血まみれ",
+        r"\b(?:bleed\w*|blood)\b[^.!?]{0,40}\b(?:won'?t|wont|will not|doesn'?t|does not|isn'?t|is not|not|can'?t|cannot|never)\s+(?:stop\w*|going away|slow\w*)",
+        r"\b(?:won'?t|wont|will not|doesn'?t|does not|can'?t|cant|cannot) stop (?:the )?(?:bleeding|oozing)|\bnosebleed\w*\b[^.!?]{0,40}\b(?:hour|keeps?|won'?t|pouring|not stopping)|\bsoaked \d+ (?:towels|tissues)|\bkeeps? pouring\b",
+        r"\b(?:keeps?|keep|still|non-?stop) (?:bleeding|oozing blood)|\bbleeding (?:heavily|heavy|a lot|badly|nonstop|everywhere|profusely|through)|\bheavy bleeding\b|\bsoaked (?:through )?(?:the |my )?(?:bandage|gauze|towel|cotton|plaster)",
+        r"\bblood (?:is |keeps )?(?:dripping|pouring|gushing|spurting|running|still coming)|\b(?:dripping|pouring|gushing) blood\b|\blots of blood\b|\bblood (?:everywhere|all over)\b|\bcan'?t (?:make it|get it to) stop\b",
+    )
+)
+_SELF_HARM = _p(
+    _alt(
+        r"死にたい|しにたい|死のう|しのう|死ぬつもり|死んでしまいたい|消えたい|きえたい|消えてしまいたい|いなくなりたい|いなくなった(?:方|ほう)が|いない(?:方|ほう)がいい",
+        r"生きて(?:いる|る)意味|いきて(?:い)?るいみ|いきるいみ|生きて(?:い)?ても意味|生きてても|死ぬこと(?:ばかり|ばっかり)?(?:を)?考え|死について考え|生きる意味(?:が|も)?(?:ない|わから)|生きていたくない|生きてたくない|生きるのが(?:つらい|辛い|しんどい|嫌|いや)|生きてる価値",
+        r"終わりにしたい|おわりにしたい|終わりにする(?:つもり)?|全部終わり|ぜんぶおわり|この世に(?:いない|いなく)|この世から|自殺|じさつ|自死|命を絶|いのちをた",
+        r"首を(?:吊|つ)|飛び降り|とびおり|手首を切|てくびをき|リスカ|りすか|リストカット|自傷|じしょう|(?:薬|くすり)を[^。]{0,8}(?:たくさん|大量|いっぱい|全部|まとめて)[^。]{0,4}(?:飲|のん|のみ)|(?:od|オーバードーズ|おばどず)(?:した|しちゃ|する)|これが最後のメッセージ|遺書|楽になりたい",
+        r"\b(?:want(?:ed)? to die|wanna die|wish i (?:was|were) dead|kill(?:ing)? myself|end(?:ing)? (?:my life|it all|everything|things)|suicid\w*|self[- ]?harm\w*|hurt(?:ing)? myself|cut(?:ting)? myself)\b",
+        r"\btook (?:a whole bottle|all (?:my|the|of my) pills|too many pills|an overdose)|\boverdos\w*|\bno (?:point|reason) (?:in |to )?(?:going on|living|live|being here)|\bbetter off (?:dead|without me)",
+        r"\b(?:won'?t|will not) be (?:around|here) (?:anymore|much longer)|\bnot be around anymore\b|\bdon'?t want to (?:live|be alive|be here anymore|wake up)|\bcan'?t go on\b|\bpills ready\b|\bpills saved up\b|\btonight is the night\b|\bwant to disappear\b|\bnot (?:to )?wake up\b|\b(?:don'?t|do not|can'?t) see (?:the|any) point (?:of|in) (?:living|life|going on)\b|\bthis is my last message\b|\bgoodbye forever\b",
+    )
+)
+
+# Symptom reports: not red flags, but not for the FAQ either.
+_SYMPTOMS: dict[str, re.Pattern[str]] = {
+    "swelling": _p(
+        r"(?:リンパ|りんぱ)[^。]{0,4}(?:腫れ|はれ)|(?:内出血|青あざ|あざ)[^。]{0,10}(?:広が|ひろが|大き|おおき)|(?:むくん|むくみ)[^。]{0,12}(?:引かな|ひかな|続|日経っても|日たっても)|"
+        r"(?:腫れ|はれ|腫れて|しこり|ふくらみ|swelling)[^。]{0,15}(?:大き|おおき|広が|ひろが|ひどく|増|硬|かた|引かな|ひかな|続)|(?:大きく|広が)[^。]{0,6}(?:腫れ|はれ)|"
+        r"\blymph nodes?\b|\b(?:swell\w*|swollen|lump|bump|bruis\w*)\b[^.!?]{0,50}\b(?:bigger|larger|growing|spreading|worse|still|getting|hard|harder|days)\b|\b(?:more|still) swollen\b"
+    ),
+    "rash": _p(
+        r"発疹|ほっしん|ぶつぶつ|湿疹|しっしん(?!し)|じんましん|蕁麻疹|かぶれ|赤い(?:点|斑点|ぽつぽつ|ぶつぶつ)|みみずばれ|\b(?:rash\w*|hives|welts|bumps all over|red bumps|red spots|itchy spots)\b"
+    ),
+    "numbness": _p(
+        r"しびれ|痺れ|ぴりぴり|びりびり|感覚が(?:ない|鈍|おかし|にぶ)|麻痺|まひ|\b(?:numb\w*|tingl\w*|pins and needles|can'?t feel (?:my|the) (?:fingers?|hand|arm|leg|foot))\b"
+    ),
+    "unwell": _p(
+        r"吐き気|はきけ|気持ち悪|きもちわる|吐いて|吐いた|嘔吐|おうと|下痢|げり|だるさが(?:抜け|ぬけ|とれ|取れ|続)|体調が(?:悪|わる|すぐれ|おかし)|具合が(?:悪|わる)|気分が(?:悪|わる)(?:く|い)|動悸|どうき|めまい|目まい|ふらふら|ふらつ|"
+        r"痛みが(?:ひど|強|増|続|引かな)|食欲がな|口内炎|寝汗|ねあせ|充血|目が(?:かゆ|赤)|"
+        r"\b(?:nause\w*|vomit\w*|threw up|throwing up|diarrh\w*|unwell|not feeling (?:well|good|great|right)|feel(?:ing)? (?:sick|awful|terrible|off|bad)|dizz\w*|lightheaded|light-headed|palpitat\w*|heart (?:is )?racing|pain (?:is )?(?:getting worse|severe|unbearable)|aches? all over|body aches|no appetite|weak and|night sweats|mouth (?:ulcers|sores)|eyes? (?:have been |are |is )?(?:red|itchy))\b"
+    ),
+}
+_LASTING_PAIN = _p(
+    r"(?:痛|いた|だる|重い|おもい)[^。]{0,20}(?:続|ずっと|抜けな|ぬけな|治らな|なおらな|引かな|ひかな|日目|日たっても|日経っても)|"
+    r"\b(?:pain|sore|aches?|hurts?|tired)\b[^.!?]{0,80}\b(?:won'?t go away|still|for days|days? now|not going away|keeps getting worse|getting worse|a week)\b"
+)
+
+_STAYS = _p(
+    r"続|ずっと|毎日|治らな|おさまらな|抜けな|日目|日前から|日たって|日経って|ひどい|ひどく|強い|つらい|我慢|市販薬も|"
+    r"\b(?:won'?t go away|not going away|still|days?|week|getting worse|bad|severe|every day|constant)\b"
+)
+_AFTER_TREATMENT = _p(
+    r"施術|点滴|注射|治療(?:後|から|のあと)|打って|打った|受けて|受けた|"
+    r"\b(?:after (?:the|my)|since (?:the|my)|injection|infusion|drip|iv|treatment|session|shot)\b"
+)
+
+# Medical situations a doctor must weigh.
+_MEDICAL: dict[str, re.Pattern[str]] = {
+    "anticoagulant": _p(
+        r"ワーファリン|ワルファリン|エリキュース|イグザレルト|プラザキサ|リクシアナ|バイアスピリン|プラビックス|クロピドグレル|エフィエント|抗凝固|抗血小板|血液(?:を)?サラサラ|血をサラサラ|血液さらさら|"
+        r"\b(?:warfarin|coumadin|eliquis|apixaban|xarelto|rivaroxaban|pradaxa|dabigatran|edoxaban|lixiana|clopidogrel|plavix|blood thinners?|anticoagulants?|antiplatelets?|aspirin)\b"
+    ),
+    "immunosuppressant": _p(
+        r"免疫抑制|めんえきよくせい|ステロイド(?:を|の)?(?:飲|内服|服用|点滴|注射|治療)|プレドニン|プレドニゾロン|メトトレキサート|ﾒﾄﾄﾚｷｻｰﾄ|リウマトレックス|タクロリムス|プログラフ|シクロスポリン|ネオーラル|ヒュミラ|レミケード|生物学的製剤|"
+        r"\b(?:immunosuppress\w*|prednisone|prednisolone|steroids? (?:pills?|tablets?|for)|methotrexate|tacrolimus|cyclosporine|humira|remicade|biologics?)\b"
+    ),
+    "insulin": _p(r"インスリン|インシュリン|メトホルミン|sglt2|\b(?:insulin|metformin)\b"),
+    "cancer_treatment": _p(
+        r"抗がん剤|抗癌剤|こうがんざい|化学療法|かがくりょうほう|放射線(?:治療|療法)|がん治療|癌治療|ガン治療|がんの治療|癌の治療|治療中[^。]{0,6}(?:がん|癌)|(?:がん|癌)[^。]{0,8}治療中|免疫療法|キイトルーダ|オプジーボ|ホルモン療法|"
+        r"\b(?:chemo\w*|radiation|radiotherapy|immunotherapy|keytruda|opdivo|tamoxifen|cancer treatment|oncologist|treatment for (?:\w+ )?cancer)\b"
+    ),
+    "pregnancy": _p(
+        r"(?<!将来)(?<!将来は)妊娠(?!中の(?:人|方|女性)|している(?:人|方)|を(?:考え|希望|予定))|にんしん|妊婦(?!さん(?:は|でも|って))|つわり|検査薬[^。]{0,6}陽性|赤ちゃんが(?:でき|おなかに)|"
+        r"\b(?:i'?m|i am|im|just found out (?:i'?m|i am)|turns out i'?m|she'?s|my wife is) (?:\w+ )?pregnant\b|\bpregnan(?:t|cy)\b(?! (?:women|people|ladies|mothers))|\bexpecting a baby\b"
+    ),
+    "breastfeeding": _p(
+        r"授乳|じゅにゅう|母乳|ぼにゅう|\b(?:breast-?feeding|breastfeed|breast milk|nursing (?:my|a) (?:baby|infant|son|daughter))\b"
+    ),
+    "transplant": _p(r"(?<!毛)(?:移植|いしょく)(?!毛)|\b(?<!hair )transplant\w*"),
+    "dialysis": _p(r"透析|とうせき|\bdialysis\b"),
+    "clinician": _p(
+        r"(?:看護師|看護婦|ナース|なす(?=さん)|医師|先生|せんせい|ドクター|どくたー|院長|お医者)(?:さん|様|さま)?(?:と|に|へ|から)?(?:直接|ちょくせつ)?(?:お|ご)?"
+        r"(?:話|はな|相談|そうだん|聞|き(?:き|い)|確認|かくにん|つな|繋|代わ|かわ|診て|みて|見て|電話|でんわ|連絡|れんらく|返事|お願い)|"
+        r"\b(?:talk|speak|chat|consult|ask|see|call|discuss)\b[^.!?]{0,25}\b(?:nurse|doctor|dr\.?|physician)\b|\b(?:nurse|doctor|dr\.?|physician)\b[^.!?]{0,20}\b(?:call me|look at|check|talk|speak|contact|get back)\b"
+    ),
+}
+_EARLIER = _p(
+    r"前回|ぜんかい|この前|前の(?:施術|点滴|注射)|1回目|一回目|初回|先月の(?:施術|点滴)|"
+    r"\b(?:last time|previous (?:session|treatment|time|iv|drip)|after my (?:first|last|previous) (?:iv|session|drip|injection|treatment)|first session|last session)\b"
+)
+_REACTION = _p(
+    r"反応|アレルギー|じんましん|蕁麻疹|発疹|腫れ|はれ|熱|発熱|吐|気分が悪|気持ち悪|めまい|かゆ|痒|赤く|具合|"
+    r"\b(?:reaction|allerg\w*|rash|hives|swell\w*|fever|vomit\w*|dizzy|itchy|red|sick|faint\w*)\b"
+)
+_MINOR_WORDS = _p(
+    r"未成年|中学生|高校生|小学生|中学\d年|高校\d年|高\d|中\d(?!\d)|"
+    r"\b(?:under 18|underage|minor|teenager|high school(?:er)?|middle school)\b"
+)
+_AGE = re.compile(
+    r"(\d{1,2})\s?(?:歳|才|さい|yo\b|y/o|years? old|-year-old|year old)"
+    r"|\b(?:i'?m|i am|is|turned|he'?s|she'?s|aged?) (\d{1,2})\b"
+)
+_CHILD = _p(r"子供|子ども|こども|娘|息子|むすめ|むすこ|\b(?:son|daughter|kid|child|teen)\b")
+_FOR_TREATMENT = _p(
+    r"受け|うけ|予約|施術|治療|点滴|注射|\b(?:get|book|treat\w*|receive|allowed|eligible|do it|have it|bring|injections?|iv|drip|exosomes?|sessions?)\b"
+)
+_ADULT_AGE = 18
+
+
+def _minor(r: _Reading) -> str | None:
+    found = _first(r, _MINOR_WORDS, questions=False)
+    if found:
+        return found
+    for m in _AGE.finditer(r.text):
+        age = int(m.group(1) or m.group(2))
+        own = re.search(r"(?:歳|才|さい)です|\bi'?m \d", m.group() + r.text[m.end() : m.end() + 3])
+        if age < _ADULT_AGE and (own or (_CHILD.search(r.text) and _FOR_TREATMENT.search(r.text))):
+            return m.group()
+    return None
+
+
+def _cosmetic(r: _Reading, hit: str) -> bool:
+    """A puffy face or eyelids as a beauty concern ("まぶたが腫れぼったいのが悩み")."""
+    at = r.text.find(hit)
+    lo, hi = r.sentence(at)
+    return bool(_BEAUTY.search(r.text, lo, hi)) and not _NOW.search(r.text, lo, hi)
+
+
+def _emergency(r: _Reading) -> tuple[str, str] | None:
+    """The first red flag that counts, in the order of EMERGENCY_CATEGORIES."""
+    found: dict[str, str] = {}
+    for category, pattern in _LEX.items():
+        hit = _first(r, pattern, resolvable=category == "collapse")
+        if hit and not (category == "anaphylaxis" and _cosmetic(r, hit)):
+            found[category] = hit
+    hives = _first(r, _HIVES_ALL_OVER)
+    if hives and (_first(r, _ANAPHYLAXIS_COMPANION) or "breathing" in found):
+        found.setdefault("anaphylaxis", hives)
+    headache = _first(r, _HEADACHE)
+    if headache and _first(r, _SEVERE_HEADACHE, questions=False, history=False):
+        found["headache"] = headache
+    fever = _first(r, _FEVER)
+    companion = _first(r, _SEPSIS_COMPANION)
+    if fever and companion:
+        found["sepsis"] = f"{fever} … {companion}"
+    pus = _first(r, _PUS)
+    site = _first(r, _SITE)
+    spreading = _first(r, _SPREADING)
+    if pus and (site or fever or spreading):
+        found["injection_site"] = pus
+    elif (site or _LIMB.search(r.text)) and spreading and fever and _RED.search(r.text):
+        found["injection_site"] = f"{site or fever} … {spreading}"
+    elif site and _RED.search(r.text) and _first(r, _HOT) and _first(r, _GROWS):
+        found["injection_site"] = site  # hot, red and spreading: cellulitis does not wait
+    bleeding = _first(r, _BLEEDING)
+    if bleeding:
+        found["bleeding"] = bleeding
+    for category in EMERGENCY_CATEGORIES:
+        if category in found:
+            return category, found[category]
+    return None
+
+
+def _symptom(r: _Reading) -> tuple[str, str] | None:
+    fever = _first(r, _FEVER)
+    if fever:
+        return "fever", fever
+    headache = _first(r, _HEADACHE)
+    if headache and _STAYS.search(r.text):
+        return "headache", headache
+    for category, pattern in _SYMPTOMS.items():
+        hit = _first(r, pattern, resolvable=category == "unwell")
+        if hit:
+            return category, hit
+    lasting = _first(r, _LASTING_PAIN)
+    return ("lasting_pain", lasting) if lasting and _AFTER_TREATMENT.search(r.text) else None
+
+
+_GENERIC_AFTER = _p(
+    r"[^。、,]{0,8}?(?:人|ひと|方(?:は|が|でも|も)|\b(?:people|patients|women|ladies|someone)\b)"
+)
+_GENERIC_BEFORE = _p(
+    r"\b(?:someone|people|patients|anyone|those|somebody) (?:who (?:is|are) )?(?:on|taking|with|who take)\s*$"
+)
+_STOPPED = _p(
+    r"やめ|止めて|中止し|終わ(?:り|った)|終了|寛解|"
+    r"\b(?:used to|stopped|quit|no longer|not anymore|finished|completed|in remission|when i was|years? ago|yrs? ago)\b"
+)
+_TAKING = _p(
+    r"(?:飲んで|のんで|服用|使って|打って|中です|\b(?:take|takes|taking|on|using|currently|now)\b)\s*$"
+)
+
+
+def _personal(r: _Reading, m: re.Match[str]) -> bool:
+    """The patient's own situation, not a question about people in general
+    ("血液サラサラの薬を飲んでいる人は", "someone on blood thinners") or one that ended."""
+    s, e = m.span()
+    lo, hi = r.sentence(s)
+    if _GENERIC_AFTER.match(r.text, e) or _GENERIC_BEFORE.search(r.text[max(lo, s - 40) : s]):
+        return False
+    if _TAKING.search(r.text[max(lo, s - 12) : s]):
+        return True
+    return not _STOPPED.search(r.text[max(lo, s - 30) : min(hi, e + 30)])
+
+
+def _earlier_reaction(r: _Reading) -> str | None:
+    """A reaction after an earlier session: a doctor decides about the next one."""
+    for earlier in _EARLIER.finditer(r.text):
+        lo, hi = r.sentence(earlier.start())
+        if _REACTION.search(r.text, lo, hi):
+            return earlier.group()
+    return None
+
+
+def _medical(r: _Reading) -> tuple[str, str] | None:
+    for category, pattern in _MEDICAL.items():
+        for m in pattern.finditer(r.text):
+            if _personal(r, m) and _counts(r, m, questions=False, history=False):
+                return category, m.group()
+    minor = _minor(r)
+    return ("minor", minor) if minor else None
+
+
+def _forms(text: str) -> Iterable[str]:
+    """The normalized text, and the same without spaces between Japanese words
+    ("いきが できない" is written with spaces by some patients)."""
+    norm = normalize(text)
+    yield norm
+    joined = re.sub(r"(?<=[^\x00-\x7f])\s+(?=[^\x00-\x7f])", "", norm)
+    if joined != norm:
+        yield joined
+
+
+def triage(text: str) -> Triage:
+    """The safety outcome for one patient message (any language, any length)."""
+    readings = [_read(form) for form in _forms(text)]
+    for r in readings:
+        found = _emergency(r)
+        if found:
+            return Triage(Outcome.EMERGENCY, *found)
+    for r in readings:
+        hit = _first(r, _SELF_HARM, questions=False)
+        if hit:
+            return Triage(Outcome.SELF_HARM, "self_harm", hit)
+    for r in readings:
+        earlier = _earlier_reaction(r)
+        if earlier:
+            return Triage(Outcome.MEDICAL, "earlier_reaction", earlier)
+    for r in readings:
+        found = _symptom(r)
+        if found:
+            return Triage(Outcome.SYMPTOM, *found)
+    for r in readings:
+        found = _medical(r)
+        if found:
+            return Triage(Outcome.MEDICAL, *found)
+    return Triage(Outcome.NONE)
