@@ -20,6 +20,7 @@ from bot import faq, i18n  # noqa: E402
 from bot.core import decide  # noqa: E402
 from bot.core.decision import State  # noqa: E402
 from bot.core.knowledge import Knowledge, build_knowledge  # noqa: E402
+from bot.core.triage import triage  # noqa: E402
 from bot.evaluation import read_cases  # noqa: E402
 from bot.nlu.matcher import Index, build  # noqa: E402
 from bot.nlu.reading import build_reader  # noqa: E402
@@ -96,6 +97,20 @@ def startup_ms(runs: int = 5) -> list[float]:
     return samples
 
 
+LINE_TEXT_LIMIT = 5000  # characters in one LINE text message
+
+
+def time_triage(messages: list[str], rounds: int) -> list[float]:
+    """Milliseconds per `triage` call (the first step of every decision)."""
+    samples = []
+    for _ in range(rounds):
+        for text in messages:
+            start = time.perf_counter()
+            triage(text)
+            samples.append((time.perf_counter() - start) * 1000)
+    return samples
+
+
 def main() -> None:
     rng = random.Random(7)
     start = time.perf_counter()
@@ -104,6 +119,17 @@ def main() -> None:
     messages = [c.text for c in read_cases(ROOT / "tests/eval/messages.tsv")]
     print(f"shipped FAQ: {len(knowledge.faq.topics)} topics, built in {build_ms:.0f} ms")
     print("  decide:", percentiles(time_decide(knowledge, messages, rounds=5)))
+    triage_messages = messages + [
+        c.text
+        for name in ("dev-shared", "dev-urgent", "dev-nearmiss")
+        for c in read_cases(ROOT / f"tests/eval/triage/{name}.tsv")
+    ]
+    print("  triage (every message):", percentiles(time_triage(triage_messages, rounds=3)))
+    longest = [max(triage_messages, key=len) * (LINE_TEXT_LIMIT // max(map(len, triage_messages)))]
+    print(
+        f"  triage of a {len(longest[0])}-character message:",
+        percentiles(time_triage(longest, rounds=200)),
+    )
 
     examples = synthetic_examples(knowledge, rng)
     start = time.perf_counter()

@@ -10,6 +10,13 @@ from tests.server.conftest import StartBot, slack_env
 from tests.server.test_slack import CLOSED, OPEN, Clock, _to_patient
 from tests.standins.slack_api import SlackStandin
 
+REASONS = {
+    "anaphylaxis": "anaphylaxis",
+    "自傷": "self_harm",
+    "fever": "symptom:fever",
+    "anticoagulant": "medical:anticoagulant",
+}
+
 
 @pytest.mark.parametrize(
     ("text", "reply_starts", "reply_has", "urgent", "card_says"),
@@ -65,10 +72,7 @@ async def test_each_outcome_reaches_line_and_slack(
     assert card_says in card_text
     conv = await bot.store.conversation_for_user(events.PATIENT)
     assert conv is not None
-    reason = conv.data["handoff"]["reason"]
-    assert reason == ("self_harm" if card_says == "自傷" else reason) and reason.endswith(
-        "self_harm" if card_says == "自傷" else card_says
-    )
+    assert conv.data["handoff"]["reason"] == REASONS[card_says]
 
 
 async def test_after_hours_symptom_report_says_when_to_call_119(
