@@ -10,12 +10,11 @@ import tomllib
 from dataclasses import dataclass, fields
 from pathlib import Path
 
-from bot.faq_lint import Problem, scan
+from bot.faq_lint import Problem, scan, toml_problem
 
 PLACEHOLDER = re.compile(r"placeholder|^0{1,2}-0{4}-000\d$", re.IGNORECASE)
 _PHONE = re.compile(r"^\+?[0-9][0-9-]{5,18}[0-9]$")
 _ADVICE = re.compile(r"^(#\d{4}|\+?[0-9][0-9-]{5,18}[0-9])?$")
-_TOML_AT = re.compile(r" \(at line (\d+), column (\d+)\)$")
 PREFECTURES = frozenset(
     [
         "北海道",
@@ -98,10 +97,7 @@ def load(path: Path) -> Clinic:
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
-        message, line, column = str(error), text.count("\n") + 1, None
-        if match := _TOML_AT.search(message):
-            message, line, column = message[: match.start()], int(match[1]), int(match[2])
-        raise ClinicError([Problem(path, line, message, column=column)]) from error
+        raise ClinicError([toml_problem(path, text, error)]) from error
     source = scan(text)
     table = data.get("clinic")
     if not isinstance(table, dict):

@@ -59,6 +59,18 @@ class Problem:
         return f"{where}: {prefix}{self.message}"
 
 
+_TOML_AT = re.compile(r"\s*\(at line (\d+), column (\d+)\)$")
+
+
+def toml_problem(path: Path, text: str, error: Exception) -> Problem:
+    """A TOML syntax error as one `file:line:column: message` (tomllib puts the place in the
+    message), for every config file admins edit."""
+    message, line, column = str(error), text.count("\n") + 1, None
+    if match := _TOML_AT.search(message):
+        message, line, column = message[: match.start()], int(match[1]), int(match[2])
+    return Problem(path, line, message, column=column)
+
+
 @dataclass(frozen=True)
 class SourceMap:
     """Where the parts of one FAQ file sit in its raw text."""

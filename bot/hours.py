@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from babel.dates import format_datetime
 
-from bot.faq_lint import Key, Problem, SourceMap, name, scan
+from bot.faq_lint import Key, Problem, SourceMap, name, scan, toml_problem
 from bot.lang import Lang
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")  # date.weekday() order
@@ -30,7 +30,6 @@ HORIZON_DAYS = 60  # closed for longer than this means a config mistake, not a h
 _KEYS = ("timezone", "weekly", "holidays", "special")
 _RANGE = re.compile(r"(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})")
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
-_TOML_AT = re.compile(r"\s*\(at line (\d+), column (\d+)\)$")
 _FORMATS: Mapping[Lang, tuple[str, str]] = {
     "ja": ("ja_JP", "y年M月d日(E) H:mm"),  # 2026年12月1日(火) 9:00
     "en": ("en_US", "EEE, MMM d, y, h:mm a"),  # Tue, Dec 1, 2026, 9:00 AM
@@ -74,10 +73,7 @@ def load(path: Path) -> BusinessHours:
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
-        message, line, column = str(error), text.count("\n") + 1, None
-        if match := _TOML_AT.search(message):
-            message, line, column = message[: match.start()], int(match[1]), int(match[2])
-        raise HoursError([Problem(path, line, message, column=column)]) from error
+        raise HoursError([toml_problem(path, text, error)]) from error
     reader = _Reader(path, scan(text))
     hours = reader.build(data)
     if reader.problems:
