@@ -1,18 +1,23 @@
-"""The clinic's own facts (phone numbers, prefecture) from `config/clinic.toml`.
+"""The clinic's own facts (phone numbers, prefecture, links, disclosures) from `config/clinic.toml`.
 
-They appear in safety replies ("call the clinic at ..."), so they live in one validated file
-that `faq check` reads and `serve` loads; the shipped values are placeholders that `serve`
-warns about until an admin replaces them.
+They appear in safety replies ("call the clinic at ..."), in the privacy notice and in FAQ
+answers, so they live in one validated file that `faq check` reads and `serve` loads; the
+shipped values are placeholders that `serve` warns about until an admin replaces them.
 """
 
 import re
 import tomllib
 from dataclasses import dataclass, fields
 from pathlib import Path
+from typing import Any
 
-from bot.faq_lint import Problem, scan, toml_problem
+from bot.faq_lint import Problem, SourceMap, scan, toml_problem
 
-PLACEHOLDER = re.compile(r"placeholder|^0{1,2}-0{4}-000\d$", re.IGNORECASE)
+PLACEHOLDER = re.compile(
+    r"placeholder|^0{1,2}-0{4}-000\d$|^https://[^/]*\bexample\.(?:com|org|net|jp)\b", re.IGNORECASE
+)
+_URL = re.compile(r"^https://[^\s/]+\.[^\s/]+(/\S*)?$")
+LANGS = ("ja", "en")
 _PHONE = re.compile(r"^\+?[0-9][0-9-]{5,18}[0-9]$")
 _ADVICE = re.compile(r"^(#\d{4}|\+?[0-9][0-9-]{5,18}[0-9])?$")
 PREFECTURES = frozenset(
@@ -77,10 +82,48 @@ class Clinic:
     after_hours_phone: str = "00-0000-0001"
     prefecture: str = "東京都"
     medical_advice_line: str = "#7119"
+    privacy_policy_url: str = "https://clinic.example.com/privacy"
+    booking_url: str = "https://clinic.example.com/booking"
+    unapproved: tuple["Disclosure", ...] = ()
+
+    def disclosure(self, lang: str) -> "Disclosure":
+        """The unapproved-medicine disclosure in `lang` (placeholders when none was loaded)."""
+        for item in self.unapproved:
+            if item.lang == lang:
+                return item
+        return Disclosure(lang)
 
     def placeholders(self) -> list[str]:
-        """The fields still holding a shipped placeholder value."""
-        return [f.name for f in fields(self) if PLACEHOLDER.search(str(getattr(self, f.name)))]
+        """The fields still holding a shipped placeholder value (`unapproved.ja.foreign_safety`)."""
+        found = [f.name for f in _scalar_fields() if PLACEHOLDER.search(getattr(self, f.name))]
+        for lang in LANGS:
+            item = self.disclosure(lang)
+            found += [
+                f"unapproved.{lang}.{f.name}"
+                for f in _text_fields(Disclosure)
+                if PLACEHOLDER.search(getattr(item, f.name))
+            ]
+        return found
+
+
+@dataclass(frozen=True)
+class Disclosure:
+    """What Japan's advertising guideline asks a clinic to state about an unapproved product,
+    in one language: how the product is obtained, whether an approved equivalent exists in
+    Japan, and what is known about its safety abroad (the clinic supplies these texts)."""
+
+    lang: str
+    product_source: str = "PLACEHOLDER: how the clinic obtains the product"
+    approved_equivalent: str = "PLACEHOLDER: whether an approved equivalent exists in Japan"
+    foreign_safety: str = "PLACEHOLDER: safety information from other countries"
+
+
+def _scalar_fields() -> list[Any]:
+    return [f for f in fields(Clinic) if f.name != "unapproved"]
+
+
+def _text_fields(kind: type[Any]) -> list[Any]:
+    return [f for f in fields(kind) if f.name != "lang"]
 
 
 class ClinicError(Exception):
@@ -99,29 +142,63 @@ def load(path: Path) -> Clinic:
     except tomllib.TOMLDecodeError as error:
         raise ClinicError([toml_problem(path, text, error)]) from error
     source = scan(text)
+    problems: list[Problem] = []
+    for key in data:
+        if key not in ("clinic", "unapproved"):
+            problems.append(Problem(path, source.line((key,)), f"unknown table {key!r}"))
     table = data.get("clinic")
     if not isinstance(table, dict):
-        raise ClinicError([Problem(path, 1, "missing [clinic] table")])
-    problems: list[Problem] = []
-    values: dict[str, str] = {}
-    known = {f.name for f in fields(Clinic)}
+        raise ClinicError([Problem(path, 1, "missing [clinic] table"), *problems])
+    values = _strings(path, source, ("clinic",), table, _scalar_fields(), problems)
+    unapproved = data.get("unapproved", {})
+    disclosures: list[Disclosure] = []
+    for key in unapproved if isinstance(unapproved, dict) else ():
+        if key not in LANGS:
+            problems.append(
+                Problem(path, source.line(("unapproved", key)), f"unknown language {key!r}")
+            )
+    for lang in LANGS:
+        block = unapproved.get(lang) if isinstance(unapproved, dict) else None
+        if not isinstance(block, dict):
+            line = _table_line(source, unapproved)
+            problems.append(Problem(path, line, f"missing [unapproved.{lang}] table"))
+            continue
+        texts = _strings(
+            path, source, ("unapproved", lang), block, _text_fields(Disclosure), problems
+        )
+        disclosures.append(Disclosure(lang, **texts))
+    if problems:
+        raise ClinicError(sorted(problems, key=lambda p: p.line))
+    return Clinic(**values, unapproved=tuple(disclosures))
+
+
+def _strings(
+    path: Path,
+    source: SourceMap,
+    where: tuple[str, ...],
+    table: dict[str, Any],
+    wanted: list[Any],
+    problems: list[Problem],
+) -> dict[str, str]:
+    """The string values of `wanted` fields in `table`, appending a problem for each bad one."""
+    known = {f.name for f in wanted}
+    prefix = ".".join(where)
     for key in table:
         if key not in known:
-            problems.append(Problem(path, source.line(("clinic", key)), f"unknown key {key!r}"))
+            problems.append(Problem(path, source.line((*where, key)), f"unknown key {key!r}"))
+    values: dict[str, str] = {}
     for name in sorted(known):
-        line = source.line(("clinic", name))
+        line = source.line((*where, name))
         value = table.get(name)
         if not isinstance(value, str):
             what = "missing" if value is None else "must be a string"
-            problems.append(Problem(path, line, f"clinic.{name}: {what}"))
+            problems.append(Problem(path, line, f"{prefix}.{name}: {what}"))
             continue
         problem = _check(name, value.strip())
         if problem:
-            problems.append(Problem(path, line, f"clinic.{name}: {problem}"))
+            problems.append(Problem(path, line, f"{prefix}.{name}: {problem}"))
         values[name] = value.strip()
-    if problems:
-        raise ClinicError(sorted(problems, key=lambda p: p.line))
-    return Clinic(**values)
+    return values
 
 
 def load_if_present(path: Path) -> Clinic:
@@ -139,9 +216,24 @@ def problems(path: Path) -> list[Problem]:
         return err.problems
     source = scan(path.read_text(encoding="utf-8"))
     return [
-        Problem(path, source.line(("clinic", name)), f"clinic.{name} is a placeholder", "warning")
+        Problem(path, _line(source, name), f"{_qualified(name)} is a placeholder", "warning")
         for name in clinic.placeholders()
     ]
+
+
+def _table_line(source: SourceMap, unapproved: object) -> int:
+    """Where a missing `[unapproved.<lang>]` belongs: by its sibling, else at the end."""
+    if isinstance(unapproved, dict) and unapproved:
+        return min(source.line(("unapproved", key)) for key in unapproved)
+    return len(source.line_starts)
+
+
+def _qualified(name: str) -> str:
+    return name if "." in name else f"clinic.{name}"
+
+
+def _line(source: SourceMap, name: str) -> int:
+    return source.line(tuple(_qualified(name).split(".")))
 
 
 def _check(name: str, value: str) -> str | None:
@@ -151,6 +243,8 @@ def _check(name: str, value: str) -> str | None:
         return None if _PHONE.match(value) else f"not a phone number: {value!r}"
     if name == "medical_advice_line":
         return None if _ADVICE.match(value) else f'"#7119", a phone number or "": {value!r}'
+    if name.endswith("_url"):
+        return None if _URL.match(value) else f"not an https:// address: {value!r}"
     if name == "prefecture":
         return None if value in PREFECTURES else f"not a prefecture (e.g. 東京都): {value!r}"
     return None if value else "must not be empty"
