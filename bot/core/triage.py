@@ -19,10 +19,12 @@ minute, a missed emergency can cost far more.
 """
 
 import re
+from bisect import bisect_right
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 
+from bot.core.scan import Found, Lexicons
 from bot.nlu.normalize import fold_kana, normalize
 
 
@@ -199,39 +201,57 @@ _RESOLVED = _p(
 )
 
 
+CONTEXT_REACH = 150  # characters either side of a phrase that its context is read in
+
+
 @dataclass(frozen=True)
 class _Reading:
-    """One message prepared for triage: the masked text and its sentence spans."""
+    """One message prepared for triage: the masked text, where its sentences end, and the
+    lexicons' matches in it (read once, on first use)."""
 
     text: str
-    sentences: tuple[tuple[int, int], ...]
+    ends: tuple[int, ...]  # offset just past each sentence, ascending
+    found: Found
+    memo: dict[tuple[object, ...], str | None] = field(default_factory=dict, compare=False)
 
     def sentence(self, at: int) -> tuple[int, int]:
-        for start, end in self.sentences:
-            if start <= at < end:
-                return start, end
-        return 0, len(self.text)
+        """The sentence around offset `at`, at most `CONTEXT_REACH` characters either side."""
+        i = bisect_right(self.ends, at)
+        start = self.ends[i - 1] if i else 0
+        end = self.ends[i] if i < len(self.ends) else len(self.text) + 1
+        return max(start, at - CONTEXT_REACH), min(end, at + CONTEXT_REACH)
+
+    def all(self, pattern: re.Pattern[str]) -> list[re.Match[str]]:
+        return self.found.all(pattern)
+
+    def first(self, pattern: re.Pattern[str]) -> re.Match[str] | None:
+        return self.found.first(pattern)
+
+    def within(self, pattern: re.Pattern[str], lo: int, hi: int) -> list[re.Match[str]]:
+        return self.found.within(pattern, lo, hi)
 
 
 def _mask(text: str) -> str:
-    return _IDIOMS.sub(lambda m: "_" * len(m.group()), text)
+    """Idioms blanked out, so that nothing inside them is read as a symptom."""
+    parts, last = [], 0
+    for m in _MASKS.scan(text).all(_IDIOMS):
+        parts += [text[last : m.start()], "_" * (m.end() - m.start())]
+        last = m.end()
+    return "".join([*parts, text[last:]])
 
 
 def _read(text: str) -> _Reading:
     masked = _mask(text)
-    bounds, start = [], 0
-    for m in _SENTENCE_END.finditer(masked):
-        bounds.append((start, m.end()))
-        start = m.end()
-    bounds.append((start, len(masked) + 1))
-    return _Reading(masked, tuple(bounds))
+    found = _LEXICONS.scan(masked)
+    ends = tuple(m.end() for m in found.all(_SENTENCE_END))
+    return _Reading(masked, ends, found)
 
 
 def _nearest_is_past(r: _Reading, s: int, e: int, lo: int, hi: int) -> bool:
     """Whether the time word nearest to the symptom (in its sentence) speaks of the past."""
     best: tuple[int, bool] | None = None
     for pattern, past in ((_PAST, True), (_CURRENT, False)):
-        for m in pattern.finditer(r.text, lo, hi):
+        for m in r.within(pattern, lo, hi):
             distance = s - m.end() if m.end() <= s else max(0, m.start() - e)
             if best is None or distance < best[0] or (distance == best[0] and past):
                 best = (distance, past)
@@ -253,13 +273,13 @@ def _counts(  # noqa: PLR0911 - one return per context that makes a phrase a mer
     after = text[e : min(hi, e + 40)]
     if _NEG_JA.match(after):
         return False
-    clause_start = max((b.end() for b in _CLAUSE_BREAK.finditer(text, lo, s)), default=lo)
+    clause_start = max((b.end() for b in r.within(_CLAUSE_BREAK, lo, s)), default=lo)
     if _NEG_EN.search(text[clause_start:s]):
         return False
     before = text[lo:s]
     clause = text[clause_start:s]
     _, next_end = r.sentence(hi)  # "Is it normal to have convulsions? I'm having them now"
-    now_near = bool(_NOW.search(text, lo, max(hi, next_end)))
+    now_near = bool(r.within(_NOW, lo, max(hi, next_end)))
     if (
         questions
         and _RISK_SUFFIX_JA.match(text[e : min(hi, e + 14)])
@@ -273,16 +293,16 @@ def _counts(  # noqa: PLR0911 - one return per context that makes a phrase a mer
         and (
             _RISK_PREFIX_JA.search(before)
             or _RISK_PREFIX_EN.search(clause)
-            or _RISK_SENTENCE.search(text, lo, hi)
+            or r.within(_RISK_SENTENCE, lo, hi)
         )
         and not now_near
     ):
         return False
     if history and _nearest_is_past(r, s, e, lo, hi):
         return False
-    if (_HEARSAY.search(text, lo, hi) or _OTHER_PERSON_PAST.search(text, lo, hi)) and not now_near:
+    if (r.within(_HEARSAY, lo, hi) or r.within(_OTHER_PERSON_PAST, lo, hi)) and not now_near:
         return False
-    return not (resolvable and _RESOLVED.search(text))
+    return not (resolvable and r.first(_RESOLVED))
 
 
 def _hits(
@@ -293,7 +313,7 @@ def _hits(
     questions: bool = True,
     history: bool = True,
 ) -> Iterator[str]:
-    for m in pattern.finditer(r.text):
+    for m in r.all(pattern):
         if _counts(r, m, resolvable=resolvable, questions=questions, history=history):
             yield m.group()
 
@@ -308,9 +328,11 @@ def _first(
 ) -> str | None:
     """The first phrase of `pattern` that counts; `questions=False` keeps phrases asked about
     ("ワーファリンを飲んでいますが大丈夫ですか" is still a medical situation)."""
-    return next(
-        _hits(r, pattern, resolvable=resolvable, questions=questions, history=history), None
-    )
+    key = (pattern, resolvable, questions, history)
+    if key not in r.memo:
+        hits = _hits(r, pattern, resolvable=resolvable, questions=questions, history=history)
+        r.memo[key] = next(hits, None)
+    return r.memo[key]
 
 
 # --- Lexicons ---------------------------------------------------------------------------
@@ -594,10 +616,10 @@ def _minor(r: _Reading) -> str | None:
     found = _first(r, _MINOR_WORDS, questions=False)
     if found:
         return found
-    for m in _AGE.finditer(r.text):
+    for m in r.all(_AGE):
         age = int(m.group(1) or m.group(2))
         own = re.search(r"(?:歳|才|さい)です|\bi'?m \d", m.group() + r.text[m.end() : m.end() + 3])
-        if age < _ADULT_AGE and (own or (_CHILD.search(r.text) and _FOR_TREATMENT.search(r.text))):
+        if age < _ADULT_AGE and (own or (r.first(_CHILD) and r.first(_FOR_TREATMENT))):
             return m.group()
     return None
 
@@ -606,7 +628,7 @@ def _cosmetic(r: _Reading, hit: str) -> bool:
     """A puffy face or eyelids as a beauty concern ("まぶたが腫れぼったいのが悩み")."""
     at = r.text.find(hit)
     lo, hi = r.sentence(at)
-    return bool(_BEAUTY.search(r.text, lo, hi)) and not _NOW.search(r.text, lo, hi)
+    return bool(r.within(_BEAUTY, lo, hi)) and not r.within(_NOW, lo, hi)
 
 
 def _emergency(r: _Reading) -> tuple[str, str] | None:
@@ -631,9 +653,9 @@ def _emergency(r: _Reading) -> tuple[str, str] | None:
     spreading = _first(r, _SPREADING)
     if pus and (site or fever or spreading):
         found["injection_site"] = pus
-    elif (site or _LIMB.search(r.text)) and spreading and fever and _RED.search(r.text):
+    elif (site or r.first(_LIMB)) and spreading and fever and r.first(_RED):
         found["injection_site"] = f"{site or fever} … {spreading}"
-    elif site and _RED.search(r.text) and _first(r, _HOT) and _first(r, _GROWS):
+    elif site and r.first(_RED) and _first(r, _HOT) and _first(r, _GROWS):
         found["injection_site"] = site  # hot, red and spreading: cellulitis does not wait
     bleeding = _first(r, _BLEEDING)
     if bleeding:
@@ -649,14 +671,14 @@ def _symptom(r: _Reading) -> tuple[str, str] | None:
     if fever:
         return "fever", fever
     headache = _first(r, _HEADACHE)
-    if headache and _STAYS.search(r.text):
+    if headache and r.first(_STAYS):
         return "headache", headache
     for category, pattern in _SYMPTOMS.items():
         hit = _first(r, pattern, resolvable=category == "unwell")
         if hit:
             return category, hit
     lasting = _first(r, _LASTING_PAIN)
-    return ("lasting_pain", lasting) if lasting and _AFTER_TREATMENT.search(r.text) else None
+    return ("lasting_pain", lasting) if lasting and r.first(_AFTER_TREATMENT) else None
 
 
 _GENERIC_AFTER = _p(
@@ -688,20 +710,64 @@ def _personal(r: _Reading, m: re.Match[str]) -> bool:
 
 def _earlier_reaction(r: _Reading) -> str | None:
     """A reaction after an earlier session: a doctor decides about the next one."""
-    for earlier in _EARLIER.finditer(r.text):
+    for earlier in r.all(_EARLIER):
         lo, hi = r.sentence(earlier.start())
-        if _REACTION.search(r.text, lo, hi):
+        if r.within(_REACTION, lo, hi):
             return earlier.group()
     return None
 
 
 def _medical(r: _Reading) -> tuple[str, str] | None:
     for category, pattern in _MEDICAL.items():
-        for m in pattern.finditer(r.text):
+        for m in r.all(pattern):
             if _personal(r, m) and _counts(r, m, questions=False, history=False):
                 return category, m.group()
     minor = _minor(r)
     return ("minor", minor) if minor else None
+
+
+_MASKS = Lexicons([_IDIOMS])
+_LEXICONS = Lexicons(
+    [
+        *_LEX.values(),
+        *_SYMPTOMS.values(),
+        *_MEDICAL.values(),
+        _SENTENCE_END,
+        _CLAUSE_BREAK,
+        _NOW,
+        _CURRENT,
+        _PAST,
+        _HEARSAY,
+        _OTHER_PERSON_PAST,
+        _RISK_SENTENCE,
+        _RESOLVED,
+        _SELF_HARM,
+        _FEVER,
+        _SEPSIS_COMPANION,
+        _SITE,
+        _PUS,
+        _SPREADING,
+        _RED,
+        _HOT,
+        _GROWS,
+        _BEAUTY,
+        _LIMB,
+        _HEADACHE,
+        _SEVERE_HEADACHE,
+        _HIVES_ALL_OVER,
+        _ANAPHYLAXIS_COMPANION,
+        _BLEEDING,
+        _LASTING_PAIN,
+        _STAYS,
+        _AFTER_TREATMENT,
+        _EARLIER,
+        _REACTION,
+        _MINOR_WORDS,
+        _AGE,
+        _CHILD,
+        _FOR_TREATMENT,
+    ]
+)
 
 
 def _forms(text: str) -> Iterable[str]:

@@ -15,11 +15,12 @@ _LONG_MARKS = str.maketrans("", "", "ー〜~～－―‐")
 _SPACES = re.compile(r"\s+")
 
 
+_HIRAGANA = {code: code - _KANA_OFFSET for code in range(_KATA_START, _KATA_END + 1)}
+
+
 def fold_kana(text: str) -> str:
     """Katakana to hiragana, so エクソソーム and えくそそーむ compare equal."""
-    return "".join(
-        chr(ord(ch) - _KANA_OFFSET) if _KATA_START <= ord(ch) <= _KATA_END else ch for ch in text
-    )
+    return text.translate(_HIRAGANA)
 
 
 def normalize(text: str) -> str:
