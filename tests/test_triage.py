@@ -39,6 +39,22 @@ DEV = Path(__file__).parent / "eval" / "triage"
         ("唇が紫色になっています", "cyanosis"),
         ("施術しても何も変わらなかった。もう生きている意味がない", "self_harm"),
         ("everyone would be better off without me", "self_harm"),
+        # Dialect, colloquial and contracted forms.
+        ("息ができへん、たすけて", "breathing"),
+        ("くちびるがでかなってきた", "anaphylaxis"),
+        ("胸の奥がずーんと重くて汗が出る", "chest_pain"),
+        ("お父さんの顔が片っぽ下がってる", "stroke"),
+        ("急にあたまいたすぎて吐きそう", "headache"),
+        ("点滴のとこの血がとまらへん", "bleeding"),
+        ("呼んでも反応ない、目が上むいてる", "collapse"),
+        # Pronouns at a distance from the symptom.
+        ("my wife is clutching her chest and can't talk", "chest_pain"),
+        ("he's covered in hives and can barely stand", "anaphylaxis"),
+        ("she's burning up and so drowsy she won't answer me", "sepsis"),
+        # Indirect self-harm.
+        ("I keep wishing I could go to sleep and never wake up", "self_harm"),
+        ("もう生きてるのがしんどい", "self_harm"),
+        ("薬まとめて飲もうかと思ってる", "self_harm"),
     ],
 )
 def test_emergencies_by_category(text: str, category: str) -> None:
@@ -57,6 +73,13 @@ def test_emergencies_by_category(text: str, category: str) -> None:
         ("got a rash on my arms after the treatment, breathing is fine", Outcome.SYMPTOM, "rash"),
         ("注射した側の指先がしびれています", Outcome.SYMPTOM, "numbness"),
         ("headache that won't go away, day 3 now", Outcome.SYMPTOM, "headache"),
+        ("急じゃなくてじわじわした頭痛が4日続いてる", Outcome.SYMPTOM, "headache"),
+        ("注射の跡のしこりが2週間消えない", Outcome.SYMPTOM, "swelling"),
+        (
+            "a hard lump near the injection spot is getting bigger every day",
+            Outcome.SYMPTOM,
+            "swelling",
+        ),
         (
             "ワーファリンを飲んでいますが、予約しても大丈夫でしょうか",
             Outcome.MEDICAL,
@@ -103,6 +126,11 @@ def test_reports_and_situations_for_staff(text: str, outcome: Outcome, category:
         pytest.param("my face is so puffy in the mornings ugh", id="beauty-en"),
         pytest.param("終わったあと一瞬ふらっとしましたが、座ったらすぐ治りました", id="passed"),
         pytest.param("a drop of blood came out but it stopped right away", id="mild-blood"),
+        pytest.param("見積もりを見て息が止まりそうでした笑", id="idiom-price-ja"),
+        pytest.param("受付の方が素敵すぎて倒れるかと思いました", id="idiom-thought-ja"),
+        pytest.param("laughed so hard I couldn't breathe, your staff are great", id="idiom-laugh"),
+        pytest.param("数年前に採血で気を失ったことあって", id="history-vague-ja"),
+        pytest.param("むかしから胃がむかむかしやすい体質です", id="history-mukashi"),
     ],
 )
 def test_mentions_are_not_alarms(text: str) -> None:
@@ -155,7 +183,9 @@ def test_long_polite_message_with_a_thank_you_is_not_small_talk(knowledge: Knowl
     assert decide(text, State(), NOW, knowledge).kind not in (Kind.THANKS, Kind.GREETING)
 
 
-@pytest.mark.parametrize("name", ["dev-shared.tsv", "dev-urgent.tsv", "dev-nearmiss.tsv"])
+@pytest.mark.parametrize(
+    "name", ["dev-shared.tsv", "dev-urgent.tsv", "dev-nearmiss.tsv", "dev-hard.tsv"]
+)
 def test_development_sets_meet_the_targets(name: str, knowledge: Knowledge) -> None:
     """Every emergency caught, at most 2% false alarms, 95% of reports reach staff."""
     summary = summarize_triage(run(read_cases(DEV / name), knowledge))

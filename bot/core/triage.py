@@ -120,6 +120,10 @@ _IDIOMS = _p(
         r"\b(?:giving|gives|gave) me a headache\b|\bheadache (?:with|from) my (?:schedule|work|kids?)\b",
         r"\bheart skipped a beat\b|\bheart (?:is )?(?:pounding|racing) (?:just )?thinking\b|\bhead (?:is )?spinning from\b",
         r"\bscreaming for help\b",
+        r"(?:いけめん|かっこよ|格好よ|可愛|かわい|尊|とうと|美し|うつくし|素敵|すてき|面白|おもしろ)すぎて[^。]{0,6}(?:息|いき|死|しぬ|倒れ|たおれ|気絶|きぜつ)",
+        r"(?:倒れ|たおれ|気絶|きぜつ|失神|しっしん|死ぬ|しぬ|死ん|しん)(?:る|す|だ)?かと(?:思|おも)(?:い|っ|う)",
+        r"(?:値段|金額|請求|見積|料金|お会計)[^。！？!?]{0,8}(?:息(?:が)?(?:止ま|とま)|心臓(?:が)?(?:止ま|とま)|倒れ|たおれ)",
+        r"\blaugh\w* so (?:hard|much) (?:that )?(?:i|we) (?:couldn'?t|could not|can'?t|cannot) breathe\b|\bthought i'?d (?:pass out|faint|die|collapse|black out)\b",
         r"(?:財布|さいふ|家計|懐|ふところ|口座)[^。]{0,4}(?:出血|血|ち)",
         r"\bwanted to die\b(?=[^.!?]*\b(?:lol|lmao|haha)\b)|\b(?:nearly |almost )?gave me a (?:stroke|heart attack)\b",
         r"目の前が(?:真っ暗|まっくら)(?=に?な(?:り|っ)[^。]{0,12}(?:シミ|しみ|肌|鏡|値段|請求|ショック)|[^。]{0,3}$)|(?:シミ|しみ|値段|請求|肌)[^。]{0,8}目の前が(?:真っ暗|まっくら)",
@@ -132,7 +136,7 @@ _SENTENCE_END = re.compile(r"[。．!！?？\n]|(?<=[a-z0-9)])\.(?=\s|$)|…")
 _CLAUSE_BREAK = re.compile(r"[、,;]|\b(?:but|however|though|and then)\b|けど|けれど|でも")
 
 _NEG_JA = _p(
-    r"^[^。、]{0,10}(?:平熱|へいねつ|下がりました|下がった|さがった|わけ(?:では|じゃ)な)|"
+    r"^[^。、]{0,10}(?:平熱|へいねつ|下がりました|下がった|さがった|わけ(?:では|じゃ)な)|^(?:じゃ|では|でわ)(?:な|ありませ)|"
     r"^(?:く|さ|け|み|い|な|の|て|で)?(?:は|も|とか|など|なんか|や|の方は|のほうは){0,2}"
     r"(?:(?:も|や|とか|、|と)[^。！？!?、]{1,8}?(?:も|とか|は|など|なんか))?"
     r"(?:全然|ぜんぜん|まったく|全く|特に|とくに|一切|いっさい|別に|そんなに|あまり|ほとんど)?"
@@ -142,7 +146,7 @@ _NEG_JA = _p(
 _NEG_EN = re.compile(
     r"\b(?:no|not|never|without|nor|zero|none|denies|deny|free of|not any|no sign of|"
     r"don'?t (?:have|feel|think|see)|do not (?:have|feel)|doesn'?t|didn'?t|haven'?t|hasn'?t|isn'?t|aren'?t|wasn'?t|"
-    r"dont|doesnt|didnt|havent|hasnt|isnt|arent|wasnt)\b(?:\s+(?!but\b|and\b)[a-z'/]+){0,4}\s*$"
+    r"dont|doesnt|didnt|havent|hasnt|isnt|arent|wasnt)\b(?:\s+(?!but\b|and\b)[a-z'/]+){0,4}\s*$|\bnothing\s*$"
 )
 _RISK_SUFFIX_JA = _p(
     r"^[^。！？!?]{0,10}?(?:(?:こと|事)(?:は|って|も|が)?(?:あり|ある|ない|なく|よく|多い|少ない)|ことある|割合|頻度|たり|たら|た場合|る場合|場合|可能性|リスク|確率|危険性|"
@@ -173,8 +177,8 @@ _CURRENT = _p(
 )
 _PAST = _p(
     _alt(
-        r"(?:\d+|数|何|十|一|二|三)?(?:年|ヶ月|か月|カ月|ヵ月|週間)前|昔|むかし|以前|いぜん|子供の頃|子どもの頃|こどものころ|小さい頃|幼い頃|若い頃|学生(?:の頃|時代)",
-        r"過去に|かこに|前に一度|一度だけ|ことがあ(?:る|り|って)|ことある|た経験|既往|持病|持ち(?:で|です|だ|な)|歴があ|去年|昨年|おととし|亡くな|家系|家族歴",
+        r"(?:\d+|数|何|十|一|二|三)?(?:年|ヶ月|か月|カ月|ヵ月|週間)前|昔|(?<!むか)むかし|以前|いぜん|子供の頃|子どもの頃|こどものころ|小さい頃|幼い頃|若い頃|学生(?:の頃|時代)",
+        r"過去に|かこに|前に一度|一度だけ|ことがあ(?:る|り|って)|ことある|ことあって|ことあり|た経験|既往|持病|持ち(?:で|です|だ|な)|歴があ|去年|昨年|おととし|亡くな|家系|家族歴",
         r"\b(?:years? ago|yrs? ago|months ago|as a (?:kid|child|teen|baby)|when i was|in the past|history of|used to|once (?:had|at|in|when|after|before)|last (?:year|summer|winter|spring|fall|autumn|month)|family history|runs in (?:my|the) family|back in|in my (?:teens|20s|30s|twenties)|childhood|years back|previously|in (?:19|20)\d\d)\b",
     )
 )
@@ -328,7 +332,7 @@ def _first(
 ) -> str | None:
     """The first phrase of `pattern` that counts; `questions=False` keeps phrases asked about
     ("ワーファリンを飲んでいますが大丈夫ですか" is still a medical situation)."""
-    key = (pattern, resolvable, questions, history)
+    key = (id(pattern), resolvable, questions, history)
     if key not in r.memo:
         hits = _hits(r, pattern, resolvable=resolvable, questions=questions, history=history)
         r.memo[key] = next(hits, None)
@@ -347,11 +351,13 @@ _LEX: dict[str, re.Pattern[str]] = {
             _FACE_PART
             + r"(?:全体|の奥|の中|の方|と[^。、]{1,8}?)?(?:が|も|の|は)?"
             + _ADV
-            + _SWELL,
+            + r"(?:"
+            + _SWELL
+            + r"|(?:でか|おおき|大き)く?な(?:って|っと|る))",
             r"(?:喉|のど|咽)(?:の奥|の中)?(?:が|も|を)?"
             + _ADV
             + r"(?:締め付け|しめつけ|締めつけ|締ま|しま(?:る|って|った|り)|詰ま|つま(?:る|って|った|り)|閉じ|とじ|ふさが|塞が|苦し|くるし|ひゅ|ぜい|狭|せま|きゅ|ぎゅ|へん|変|おかし|違和感|つかえ|いがいがして息)",
-            r"(?:つば|唾|唾液|飲み物|水)[^。]{0,4}(?:飲み込|のみこ)(?:みにく|みづら|めな|めませ)|(?:飲み込|のみこ)(?:みにく|みづら|めな|めませ)",
+            r"(?:つば|唾|唾液|飲み物|水)[^。]{0,4}(?:飲み込|のみこ)(?:みにく|みづら|めな|めませ|めへん|まれへん|めん)|(?:飲み込|のみこ)(?:みにく|みづら|めな|めませ|めへん|まれへん|めん)",
             r"あなふぃらきし|アナフィラキシ|アレルギーショック|あれるぎしょっく",
             r"\b(?:lips?|tongue|throat|mouth|eyelids?|face)\b(?: and (?:my |his |her )?(?:lips?|tongue|throat|mouth|eyelids?|face))?"
             r"(?: (?:is|are|has|have|got|getting|started|starting|keeps?|feels?|feeling|went|seems?|look|looks))?(?: (?:all|really|so|very|kind of|kinda|a bit|super))?"
@@ -361,14 +367,15 @@ _LEX: dict[str, re.Pattern[str]] = {
             r"\b(?:can'?t|cannot|hard to|trouble|difficult(?:y)?) (?:to )?swallow|\bswallowing (?:feels|is) (?:weird|hard|difficult|strange)",
             r"\b(?:anaphyla\w*|allergic shock|allergic reaction)\b",
             r"\bthroat\b[^.!?]{0,20}\b(?:closing|tight\w*|swell\w*|swollen)\b",
+            r"\beyes? (?:are |is )?(?:puffing|swelling|swollen) (?:up )?shut\b|\bthroat\b[^.!?]{0,30}\bsomething'?s? (?:is )?stuck\b",
         )
     ),
     "breathing": _p(
         _alt(
             r"(?:息|いき|呼吸|こきゅう)(?:が|も|を|は)?"
             + _ADV
-            + r"(?:苦し|くるし|でき(?:な|ませ|ず|ない)|しづら|しずら|しにく|吸え(?:な|ませ|ず)|すえ(?:な|ませ)|吸いにく|吸いづら|止ま(?:った|って)|荒|あら(?:い|く)|浅|あさ(?:い|く)|切れ|きれ|詰ま(?:って|る)|ぜい|ひゅ|はあはあ|はっはっ|おかし|へん|変|速|はや)",
-            r"息苦し|いきぐるし|呼吸困難|こきゅうこんなん|窒息|ちっそく|ぜいぜい|ぜえぜえ|ひゅひゅ|ひゅうひゅう|空気が(?:吸え|すえ|入ってこ|はいってこ)(?:な|ませ|ず)|酸素が足り|喘息(?:の)?発作|ぜんそく(?:の)?発作",
+            + r"(?:苦し|くるし|しんど|でき(?:な|ませ|ず|ない|へん|ひん|ん)|でけへん|しづら|しずら|しにく|吸え(?:な|ませ|ず|へん|ね|ん)|すえ(?:な|ませ|へん|ね|ん)|続かな|つづかな|続かん|つづかん|吸いにく|吸いづら|止ま(?:った|って)|荒|あら(?:い|く)|浅|あさ(?:い|く)|切れ|きれ|詰ま(?:って|る)|ぜい|ひゅ|はあはあ|はっはっ|おかし|へん|変|速|はや)",
+            r"(?:息|いき|いぎ)(?:する|すん)の(?:が)?[^。、]{0,3}(?:苦し|くるし|しんど|つら|辛)|いぎ(?:が)?(?:苦し|くるし)|はぁはぁ|はあはあして|ぜぜ(?:いう|して|って)|息苦し|いきぐるし|呼吸困難|こきゅうこんなん|窒息|ちっそく|ぜいぜい|ぜえぜえ|ひゅひゅ|ひゅうひゅう|空気が(?:吸え|すえ|入ってこ|はいってこ)(?:な|ませ|ず)|酸素が足り|喘息(?:の)?発作|ぜんそく(?:の)?発作",
             r"^(?:[^。]{0,6})?(?:くるしい|苦しい)(?:です|よ|!|！|\s|たすけて|助けて|$)|(?:苦しそう|くるしそう|苦しんで|くるしんで)",
             r"\b(?:can ?not|can'?t|cant|couldn'?t|unable to|not able to|trouble|difficulty|difficult|hard(?:er)?|struggling|struggle|hardly|barely)(?: to| in)? (?:catch (?:my|his|her|their) )?"
             + _BREATH_EN,
@@ -385,37 +392,38 @@ _LEX: dict[str, re.Pattern[str]] = {
             + _ADV
             + r"(?:痛(?!む)|いた(?!む)|苦し|くるし|重苦し|重く|おもく|押しつぶ|おしつぶ|つぶされ|締め付け|しめつけ|締めつけ|圧迫|あっぱく|押され|おされ|押さえ|おさえ|ぎゅ|きゅ|重い|おもい|ずきずき|ずきん|ぐっと|ちぎれ)",
             r"\bchest(?:が|も|の)?(?:くるし|苦し|痛|いた|締め|しめ|重)",
-            r"(?:胸|むね)(?:が|も)[^。、]{0,8}(?:苦し|くるし)",
+            r"(?:胸|むね)(?:の[^。、]{1,4})?(?:が|も)[^。、]{0,8}(?:苦し|くるし|重く|おもく|重い|おもい|痛(?!む)|いた(?:い|く|す)|締め|しめつけ|圧迫)",
             r"\bchest\b(?: (?:is|has been|feels?|got|getting|really|so|very|kind of|kinda|really been))* (?:pain|hurts?|hurt'?s|hurting|aches?|aching|tight\w*|pressure|heavy|painful|crushing|squeez\w*|burning)",
             r"\b(?:pain|pressure|weight|heaviness|tightness|squeezing|crushing) (?:on|in|across) (?:my|the|his|her) chest|\bchest pains?\b",
             r"\b(?:elephant|something|someone) (?:is )?(?:sitting|sat|standing) on (?:my|his|her) chest|\bcrushing pain\b|\bheart attack\b",
             r"\bpain (?:going|spreading|radiating|moving) (?:to|into|down) (?:my|his|her) (?:jaw|left arm|arm|neck|back)",
             r"\bchest\b[^.!?]{0,12}\b(?:tight|pain)\b",
+            r"\b(?:holding|clutching|grabbing|gripping|grabbed|clutched|clutches|holds) (?:his|her|my|their|at (?:his|her|my)) chest\b|\b(?:someone|something|an elephant)(?:'s| is) (?:sitting|standing) on (?:it|my|his|her)\b",
         )
     ),
     "collapse": _p(
         _alt(
             r"(?:意識|いしき)(?:が|を)?(?:ない|なく|もうろう|朦朧|ぼんやり|おかし|遠の|とおの|薄|うす|失|うしな|飛|とん|不明|ふめい|が戻らな|がもどらな)",
-            r"気を失|きをうしな|気をうしな|失神|しっしん(?:し|した)|気絶(?!しそう)|きぜつ(?!しそう)|卒倒|意識障害",
+            r"気を失|気ぃ?失|きぃ?(?:を)?うしな|気をうしな|失神|しっしん(?:し|した)|気絶(?!しそう)|きぜつ(?!しそう)|卒倒|意識障害",
             r"倒れ(?!そう)|たおれ(?!そう)",
-            r"反応が(?:ない|なく|鈍|にぶ)|はんのうが(?:ない|なく)|呼びかけ(?:に|ても)|よびかけ(?:に|ても)|呼んでも(?:起き|おき|反応|返事|へんじ|目を)|よんでも|返事がない|へんじがない|返事をしな",
-            r"目を(?:開け|あけ|覚まさ|さまさ)(?:な|ませ)|起きない|おきない|起きません|ぐったり|目の前が(?:真っ暗|まっくら|暗く|くらく|白く)",
+            r"反応が(?:ない|なく|鈍|にぶ)|はんのうが(?:ない|なく)|呼びかけ(?:に|ても)|よびかけ(?:に|ても)|呼んでも(?:起き|おき|反応|返事|へんじ|目を)(?:が|も)?(?:な(?:い|く|し)|しな(?:い|く)|ありませ)?|よんでも|返事がない|へんじがない|返事をしな",
+            r"目を(?:開け|あけ|覚まさ|さまさ)(?:な|ませ)|起きない|おきない|起きません|ぐったり|目の前(?:が)?(?:真っ暗|まっくら|暗く|くらく|白く)",
             r"\b(?:faint(?:ed|ing|s)?|passed out|pass(?:ing|es)? out|black(?:ed|ing)? out|collaps\w*|unconscious|unresponsive|not responding|not waking|won'?t wake|wont wake|can'?t wake|lost consciousness|losing consciousness|went limp|keeled over|not answering)\b",
             r"\b(?:about to|going to|gonna) (?:pass out|faint|black out)|\bfeel(?:ing)? (?:like i'?m going to )?(?:faint|pass out)",
         )
     ),
     "seizure": _p(
         _alt(
-            r"痙攣|けいれん|ひきつけ|引きつけ|引き付け|ひきつって|てんかん発作|けいれん発作|発作(?:が起き|を起こし|がおき|をおこし)|白目|泡を吹|あわをふ",
+            r"痙攣|けいれん|ひきつけ|引きつけ|引き付け|ひきつって|てんかん発作|けいれん発作|発作(?:が起き|を起こし|がおき|をおこし)|白目|泡を吹|あわをふ|目が(?:上|うえ)(?:を)?(?:向|む)い",
             r"(?:手足|全身|体|からだ)(?:を|が)?(?:がくがく|ぴくぴく|ばたばた|突っ張|つっぱ|硬直|こうちょく|震わせ)",
-            r"\b(?:seizure|seizing|convuls\w*|fitting|having a fit|eyes (?:rolled|rolling) back|foaming at the mouth|jerking (?:all over|uncontrollab\w*)|shaking (?:all over and not|uncontrollab\w*)|(?:body|he|she) went (?:stiff|rigid)|whole body twitching)\b",
+            r"\b(?:seizure|seizing|convuls\w*|fitting|having a fit|eyes (?:are |were )?(?:rolled|rolling|rolls) (?:back|up)|foaming at the mouth|jerking (?:all over|uncontrollab\w*)|shaking (?:all over and not|uncontrollab\w*)|(?:body|he|she) went (?:stiff|rigid)|whole body twitching)\b",
         )
     ),
     "stroke": _p(
         _alt(
             r"ろれつ|呂律|脳卒中|のうそっちゅう|脳梗塞|のうこうそく|脳出血|くも膜下",
             r"(?:口|くち)から[^。]{0,4}(?:こぼれ|垂れ|たれ)",
-            r"(?:顔|かお|口|くち|口元|口角)(?:の|が)?(?:右|左|片|ひだり|みぎ)?(?:側|半分|方|端)?(?:が|も)?(?:垂れ|たれ|下が|さが|ゆが|歪|曲が|まが|動かな|麻痺|まひ)",
+            r"(?:顔|かお|口|くち|口元|口角)(?:の|が)?(?:右|左|片|ひだり|みぎ)?(?:側|半分|方|端|っぽう|っぽ|ほう)?(?:が|も)?(?:垂れ|たれ|下が|さが|ゆが|歪|曲が|まが|動かな|麻痺|まひ)",
             r"(?:片(?:側|方)|半身|右半分|左半分|右側|左側|(?:右|左)(?:半身|半分|側))[^。]{0,8}(?:しびれ|痺れ|動かな|うごかな|力が入らな|ちからがはいらな|麻痺|まひ|感覚がな)",
             r"(?:右|左|みぎ|ひだり)(?:手|腕|うで|足|脚|あし)(?:と|や|も|、)?(?:(?:右|左)?(?:手|腕|足|脚))?[^。]{0,6}?(?:に|が|で)?(?:力が入らな|ちからがはいらな|動かな|うごかな|上がらな|あがらな|麻痺|まひ|持てな|持てず|もてな|もてず)",
             r"言葉(?:が|も)(?:出|で)(?:な|にく|てこな|てきま|てきにく)|言葉がうまく|ことばがでな|(?:しゃべり|話し)方が(?:おかし|変|へん)|うまく(?:話せ|しゃべれ|はなせ)(?:な|ませ)|言っていることがおかしい|話がかみ合わな(?:くなっ)",
@@ -430,7 +438,7 @@ _LEX: dict[str, re.Pattern[str]] = {
     ),
     "blood_vomit": _p(
         _alt(
-            r"(?:血|ち)(?:を|が)?(?:吐|はい|はき|はく)|吐血|とけつ|喀血|かっけつ|血痰|けったん",
+            r"(?:血|ち)(?:の(?:かたまり|塊|混じ(?:った|り)の?もの))?(?:を|が)?(?:吐|はい|はき|はく)|吐血|とけつ|喀血|かっけつ|血痰|けったん",
             r"(?:吐いた|吐いたら|嘔吐|もどした|はいた|吐いて)(?:もの)?[^。]{0,12}(?:血|赤い|真っ赤|黒い|ちが)",
             r"(?:咳|せき)[^。]{0,10}(?:血|ち)(?:が|の|も)?[^。]{0,6}(?:出|で|混|まじ)",
             r"(?:コーヒー|こひ)(?:の)?(?:かす|粕)|黒いもの(?:を)?[^。]{0,4}(?:吐|はい)",
@@ -453,7 +461,7 @@ _FEVER = _p(
         r"(?<!情)(?<!微)(?<!解)(?<!平)(?:熱|ねつ)(?!剤|心|中|意|湯|帯|狂|弁|唱|演|愛|烈|血|湯|を持|をもっ|っぽ|い|く|さ|燗)",
         r"発熱|はつねつ|高熱|こうねつ|微熱|びねつ|熱っぽ|ねつっぽ",
         r"(?:3[7-9]|4[0-2])(?:[.．]\d)?\s?(?:度|℃|°c?|ど\b|ど(?=\s|$|[^a-zぁ-ん]))",
-        r"\b(?:fever\w*|temperature|high temp|temp(?: of| is)?\s?(?:3[7-9]|4[0-2]|10[0-5])|running a temp|(?:3[89]|4[0-2])(?:\.\d)?\s?(?:c|°c|degrees)\b|10[1-5](?:\.\d)?\s?(?:f|°f)\b)",
+        r"\b(?:fever\w*|burning up|temperature|high temp|temp(?: of| is)?\s?(?:3[7-9]|4[0-2]|10[0-5])|running a temp|(?:3[89]|4[0-2])(?:\.\d)?\s?(?:c|°c|degrees)\b|10[1-5](?:\.\d)?\s?(?:f|°f)\b)",
     )
 )
 _SEPSIS_COMPANION = _p(
@@ -472,7 +480,7 @@ _SITE = _p(
     )
 )
 _PUS = _p(
-    r"膿|うみ(?:が|も|っぽ)|うんで|化膿|かのう|赤い(?:線|筋|すじ)|黄色い(?:汁|液|の)|じゅくじゅく|\b(?:pus|oozing|red (?:streaks?|lines?)|abscess|infected)\b"
+    r"膿|うみ(?:が|も|っぽ)|うんで(?:る|い|き)|化膿|かのう|赤い(?:線|筋|すじ)|黄色い(?:汁|液|の)|じゅくじゅく|\b(?:pus|oozing|red (?:streaks?|lines?)|abscess|infected)\b"
 )
 _SPREADING = _p(
     r"(?:広が|ひろが|拡が|大きくな|おおきくな|伸び|のび)|(?:熱を持|ねつをも|熱い|あつい|熱く|あつく)|"
@@ -490,23 +498,23 @@ _BEAUTY = _p(
 _LIMB = _p(r"腕|うで|手|顔|注射|点滴|針|\b(?:arm|hand|face|needle|injection|iv|drip|shot|cheek)\b")
 _HEADACHE = _p(
     r"頭痛|ずつう|頭重|(?:頭|あたま|後頭部|こうとうぶ)(?:が|の|に)?(?:ものすごく|めちゃくちゃ|すごく|とても|急に|きゅうに|ずっと|ガーンと|がんと|ずきずき)?"
-    r"(?:痛(?!む話)|いた(?:い|く|む)|割れ(?:る|そう)|われ(?:る|そう)|激痛|げきつう|重い|おもい)|頭を殴られ|殴られたよう|頭が(?:がん|ずきずき)|\bhead ?ach\w*|\bhead (?:suddenly )?(?:hurts|pain|is pounding|is killing|is exploding|feels like it'?s exploding)\b|\bmigraine\b|\bgrabb\w* (?:his|her|my) head|\bholding (?:his|her|my) head"
+    r"(?:痛(?!む話)|いた(?:い|く|む|すぎ)|割れ(?:る|そう)|われ(?:る|そう)|激痛|げきつう|重い|おもい)|頭を殴られ|殴られたよう|頭が(?:がん|ずきずき)|\bhead ?ach\w*|\bhead (?:suddenly |just )?(?:hurts|pain|is pounding|is killing|is exploding|exploded|feels like it'?s exploding)\b|\bhead (?:has been|keeps|is|kept) (?:aching|hurting|pounding|throbbing)\b|\bmigraine\b|\bgrabb\w* (?:his|her|my) head|\bholding (?:his|her|my) head"
 )
 _SEVERE_HEADACHE = _p(
     r"突然|とつぜん|急に|きゅうに|いきなり|一気に|数秒|今までで一番|一番ひどい|ものすごく|うずくま|今まで(?:で|に)?[^。]{0,6}(?:ない|最悪)|これまでにない|人生で一番|人生最悪|経験したことのない|最悪|割れる|われる|割れそう|殴られ|なぐられ|激しい|はげしい|激痛|げきつう|耐えられない|たえられない|がんと|雷|首が(?:硬|かた|動かな)"
-    r"|\b(?:worst|worse|most severe|terrible|sudden\w*|splitting|thunderclap|excruciating|unbearable|explosive|out of nowhere|hit (?:by|with)|never had anything like|stiff neck|neck is stiff|all at once|in seconds|split|10/10|never had one this bad|worst pain)\b"
+    r"|\b(?:worst|worse|most severe|terrible|sudden\w*|splitting|thunderclap|excruciating|unbearable|explosive|out of nowhere|hit (?:by|with)|never had anything like|never felt anything like|stiff neck|neck is stiff|all at once|in seconds|split|10/10|never had one this bad|worst pain)\b"
 )
 _HIVES_ALL_OVER = _p(
     r"(?:全身|体中|からだじゅう|身体中|体じゅう|ぜんしん|あちこち)[^。]{0,8}(?:じんましん|蕁麻疹|発疹|ぶつぶつ|かゆ|痒|赤く|湿疹|みみずばれ)|"
-    r"\b(?:hives|welts|rash|itch\w*)\b[^.!?]{0,20}\b(?:all over|everywhere|whole body|entire body|head to toe)\b"
+    r"\b(?:hives|welts|rash|itch\w*)\b[^.!?]{0,20}\b(?:all over|everywhere|whole body|entire body|head to toe)\b|\bcovered in (?:hives|welts|a rash|red blotches)\b"
 )
 _ANAPHYLAXIS_COMPANION = _p(
     r"めまい|目まい|眩暈|ふらふら|ふらつ|くらくら|立ちくらみ|吐|嘔吐|もど(?:し|した)|気持ち悪|気分が悪|吐き気|はきけ|たってられな|立っていられな|"
-    r"\b(?:dizz\w*|lightheaded|light-headed|faint\w*|vomit\w*|threw up|thrown up|throwing up|nause\w*|pass out)\b"
+    r"\b(?:dizz\w*|lightheaded|light-headed|faint\w*|vomit\w*|threw up|thrown up|throwing up|nause\w*|pass out|hoarse|swaying|can barely stand|can'?t stand)\b"
 )
 _BLEEDING = _p(
     _alt(
-        r"(?:血|出血|ちが|ちは)[^。]{0,14}?(?:止まらな|とまらな|止まりませ|とまりませ|止まらず|とまらず|止まる気配|とまるけはい|止まってくれな|にじみ続け|滲み続け|出続け|でつづけ|あふれ|溢れ|どくどく|ぼたぼた|だらだら)",
+        r"(?:血|出血|ちが|ちは)[^。]{0,14}?(?:止まらな|とまらな|止まらん|とまらん|止まらへん|とまらへん|止まんな|とまんな|止まりませ|とまりませ|止まらず|とまらず|止まる気配|とまるけはい|止まってくれな|にじみ続け|滲み続け|出続け|でつづけ|あふれ|溢れ|どくどく|ぼたぼた|だらだら)",
         r"(?:大量|たいりょう)(?:に|の)?(?:出血|血)|(?:出血|しゅっけつ)(?:が)?(?:ひど|多|おお|すご|止まらな)|(?:ガーゼ|がせ|タオル|たおる|包帯|絆創膏|ばんそうこう)[^。]{0,6}(?:真っ赤|まっか|血だらけ|びっしょり|ぐっしょり)|血だらけ|ちだらけ|血まみれ",
         r"\b(?:bleed\w*|blood)\b[^.!?]{0,40}\b(?:won'?t|wont|will not|doesn'?t|does not|isn'?t|is not|not|can'?t|cannot|never)\s+(?:stop\w*|going away|slow\w*)",
         r"\b(?:won'?t|wont|will not|doesn'?t|does not|can'?t|cant|cannot) stop (?:the )?(?:bleeding|oozing)|\bnosebleed\w*\b[^.!?]{0,40}\b(?:hour|keeps?|won'?t|pouring|not stopping)|\bsoaked \d+ (?:towels|tissues)|\bkeeps? pouring\b",
@@ -517,42 +525,47 @@ _BLEEDING = _p(
 _SELF_HARM = _p(
     _alt(
         r"死にたい|しにたい|死のう|しのう|死ぬつもり|死んでしまいたい|消えたい|きえたい|消えてしまいたい|いなくなりたい|いなくなった(?:方|ほう)が|いない(?:方|ほう)がいい",
-        r"生きて(?:いる|る)意味|いきて(?:い)?るいみ|いきるいみ|生きて(?:い)?ても意味|生きてても|死ぬこと(?:ばかり|ばっかり)?(?:を)?考え|死について考え|生きる意味(?:が|も)?(?:ない|わから)|生きていたくない|生きてたくない|生きるのが(?:つらい|辛い|しんどい|嫌|いや)|生きてる価値",
+        r"生きて(?:いる|る)意味|いきて(?:い)?るいみ|いきるいみ|生きて(?:い)?ても意味|生きてても|死ぬこと(?:ばかり|ばっかり)?(?:を)?考え|死について考え|生きる意味(?:が|も)?(?:ない|わから)|生きていたくない|生きてたくない|生きるのが(?:つらい|辛い|しんどい|嫌|いや)|生きて(?:い)?るの(?:が|も)(?:つらい|辛い|しんどい|嫌|いや|疲れ|つかれ)|生きてる価値",
+        r"生きて(?:い|て)?る意味(?:が|も|って)?(?:ない|無い|なく|ねえ|ね)?|(?:目が|めが)(?:覚め|さめ)(?:なければ|なきゃ|なかったら|ないで)|いない(?:方|ほう)が(?:みんな|皆|楽|らく)",
         r"終わりにしたい|おわりにしたい|終わりにする(?:つもり)?|全部終わり|ぜんぶおわり|この世に(?:いない|いなく)|この世から|自殺|じさつ|自死|命を絶|いのちをた",
-        r"首を(?:吊|つ)|飛び降り|とびおり|手首を切|てくびをき|リスカ|りすか|リストカット|自傷|じしょう|(?:薬|くすり)を[^。]{0,8}(?:たくさん|大量|いっぱい|全部|まとめて)[^。]{0,4}(?:飲|のん|のみ)|(?:od|オーバードーズ|おばどず)(?:した|しちゃ|する)|これが最後のメッセージ|遺書|楽になりたい",
+        r"首を(?:吊|つ)|飛び降り|とびおり|手首(?:を)?切|てくび(?:を)?き|リスカ|りすか|リストカット|自傷|じしょう|(?:薬|くすり)(?:を)?[^。]{0,8}(?:たくさん|大量|いっぱい|全部|まとめて)[^。]{0,4}(?:飲|のん|のみ)|(?:od|オーバードーズ|おばどず)(?:した|しちゃ|する)|これが最後のメッセージ|遺書|楽になりたい",
         r"\b(?:want(?:ed)? to die|wanna die|wish i (?:was|were) dead|kill(?:ing)? myself|end(?:ing)? (?:my life|it all|everything|things)|suicid\w*|self[- ]?harm\w*|hurt(?:ing)? myself|cut(?:ting)? myself)\b",
         r"\btook (?:a whole bottle|all (?:my|the|of my) pills|too many pills|an overdose)|\boverdos\w*|\bno (?:point|reason) (?:in |to )?(?:going on|living|live|being here)|\bbetter off (?:dead|without me)",
         r"\b(?:won'?t|will not) be (?:around|here) (?:anymore|much longer)|\bnot be around anymore\b|\bdon'?t want to (?:live|be alive|be here anymore|wake up)|\bcan'?t go on\b|\bpills ready\b|\bpills saved up\b|\btonight is the night\b|\bwant to disappear\b|\bnot (?:to )?wake up\b|\b(?:don'?t|do not|can'?t) see (?:the|any) point (?:of|in) (?:living|life|going on)\b|\bthis is my last message\b|\bgoodbye forever\b",
+        r"\bnever wake up\b|\b(?:thinking (?:about|of)|want to|going to|gonna|planning to) end(?:ing)? it\b(?! (?:with|early|there|here))|\btak(?:e|ing) all (?:my|the|of my) pills\b|\btired of (?:living|life|being alive)\b|\bdisappear (?:forever|for good)\b",
     )
 )
 
 # Symptom reports: not red flags, but not for the FAQ either.
 _SYMPTOMS: dict[str, re.Pattern[str]] = {
     "swelling": _p(
+        r"(?:しこり|ぽこっ|ぽっこり|こぶ|かたまり)[^。]{0,20}(?:消えな|きえな|とれな|取れな|週間|日たつ|日経|まま|大き|でか|なってる|みたい)|(?:硬く|かたく)なって|(?:まで|全体)(?:が)?(?:腫れ|はれ)|"
+        r"(?:腫れ|はれ)(?:が)?(?:ひいてかな|引いていかな|ひいていかな|引いてかな)|日に日に[^。]{0,8}(?:腫れ|はれ|ふくら|膨ら|大き|でか)|(?:むくん|むくみ)[^。]{0,8}(?:ぱんぱん|続|ひかな|引かな|広が|ひろが)|"
         r"(?:リンパ|りんぱ)[^。]{0,4}(?:腫れ|はれ)|(?:内出血|青あざ|あざ)[^。]{0,10}(?:広が|ひろが|大き|おおき)|(?:むくん|むくみ)[^。]{0,12}(?:引かな|ひかな|続|日経っても|日たっても)|"
         r"(?:腫れ|はれ|腫れて|しこり|ふくらみ|swelling)[^。]{0,15}(?:大き|おおき|広が|ひろが|ひどく|増|硬|かた|引かな|ひかな|続)|(?:大きく|広が)[^。]{0,6}(?:腫れ|はれ)|"
-        r"\blymph nodes?\b|\b(?:swell\w*|swollen|lump|bump|bruis\w*)\b[^.!?]{0,50}\b(?:bigger|larger|growing|spreading|worse|still|getting|hard|harder|days)\b|\b(?:more|still) swollen\b"
+        r"\blymph nodes?\b|\bglands? (?:feel |are |is |look )?swollen|\bswollen glands?\b|\bpuffy\b[^.!?]{0,30}\b(?:not going away|won'?t go away|for days|a week|still)\b|\b(?:swell\w*|swollen|lump|bump|bruis\w*)\b[^.!?]{0,60}\b(?:bigger|larger|growing|spreading|worse|still|getting|hard|harder|days|every day|each day|not going away|gone down|go down|a week)\b|\b(?:more|still) swollen\b|\b(?:still|hard|pea-sized|new) (?:a )?(?:hard |small )?(?:lump|knot)\b|\blump under the skin\b"
     ),
     "rash": _p(
-        r"発疹|ほっしん|ぶつぶつ|湿疹|しっしん(?!し)|じんましん|蕁麻疹|かぶれ|赤い(?:点|斑点|ぽつぽつ|ぶつぶつ)|みみずばれ|\b(?:rash\w*|hives|welts|bumps all over|red bumps|red spots|itchy spots)\b"
+        r"\bitchy and (?:flaky|red|bumpy|peeling)\b|発疹|ほっしん|ぶつぶつ|湿疹|しっしん(?!し)|じんましん|蕁麻疹|かぶれ|赤い(?:点|斑点|ぽつぽつ|ぶつぶつ)|みみずばれ|\b(?:rash\w*|hives|welts|bumps all over|red bumps|red spots|itchy spots)\b"
     ),
     "numbness": _p(
         r"しびれ|痺れ|ぴりぴり|びりびり|感覚が(?:ない|鈍|おかし|にぶ)|麻痺|まひ|\b(?:numb\w*|tingl\w*|pins and needles|can'?t feel (?:my|the) (?:fingers?|hand|arm|leg|foot))\b"
     ),
     "unwell": _p(
         r"吐き気|はきけ|気持ち悪|きもちわる|吐いて|吐いた|嘔吐|おうと|下痢|げり|だるさが(?:抜け|ぬけ|とれ|取れ|続)|体調が(?:悪|わる|すぐれ|おかし)|具合が(?:悪|わる)|気分が(?:悪|わる)(?:く|い)|動悸|どうき|めまい|目まい|ふらふら|ふらつ|"
-        r"痛みが(?:ひど|強|増|続|引かな)|食欲がな|口内炎|寝汗|ねあせ|充血|目が(?:かゆ|赤)|"
-        r"\b(?:nause\w*|vomit\w*|threw up|throwing up|diarrh\w*|unwell|not feeling (?:well|good|great|right)|feel(?:ing)? (?:sick|awful|terrible|off|bad)|dizz\w*|lightheaded|light-headed|palpitat\w*|heart (?:is )?racing|pain (?:is )?(?:getting worse|severe|unbearable)|aches? all over|body aches|no appetite|weak and|night sweats|mouth (?:ulcers|sores)|eyes? (?:have been |are |is )?(?:red|itchy))\b"
+        r"痛みが(?:ひど|強|増|続|引かな)|食欲(?:が)?な|むかむか|ずっと[^。、]{0,6}(?:だる|しんど)|口内炎|寝汗|ねあせ|充血|目が(?:かゆ|赤)|"
+        r"\b(?:nause\w*|vomit\w*|threw up|throwing up|diarrh\w*|unwell|not feeling (?:well|good|great|right)|feel(?:ing)? (?:sick|awful|terrible|off|bad)|dizz\w*|lightheaded|light-headed|palpitat\w*|heart (?:is )?racing|pain (?:is )?(?:getting worse|severe|unbearable)|aches? all over|body aches|no appetite|stomach ?aches?|tummy ?aches?|weak and|night sweats|mouth (?:ulcers|sores)|eyes? (?:have been |are |is )?(?:red|itchy))\b"
     ),
 }
 _LASTING_PAIN = _p(
     r"(?:痛|いた|だる|重い|おもい)[^。]{0,20}(?:続|ずっと|抜けな|ぬけな|治らな|なおらな|引かな|ひかな|日目|日たっても|日経っても)|"
-    r"\b(?:pain|sore|aches?|hurts?|tired)\b[^.!?]{0,80}\b(?:won'?t go away|still|for days|days? now|not going away|keeps getting worse|getting worse|a week)\b"
+    r"\b(?:pain|sore|aches?|hurts?|tired|tender)\b[^.!?]{0,80}\b(?:won'?t go away|still|for days|days? now|not going away|keeps getting worse|getting worse|a week)\b|"
+    r"\bstill (?:tender|sore|painful|aching|hurts|hurting)\b"
 )
 
 _STAYS = _p(
-    r"続|ずっと|毎日|治らな|おさまらな|抜けな|日目|日前から|日たって|日経って|ひどい|ひどく|強い|つらい|我慢|市販薬も|"
-    r"\b(?:won'?t go away|not going away|still|days?|week|getting worse|bad|severe|every day|constant)\b"
+    r"続|ずっと|毎日|治らな|おさまらな|抜けな|日目|日前から|日たって|日経って|週間|とれな|取れな|とれん|ひどい|ひどく|強い|つらい|我慢|市販薬も|"
+    r"\b(?:won'?t go away|not going away|still|days?|week|getting worse|bad|severe|every day|constant|lingering|persistent)\b"
 )
 _AFTER_TREATMENT = _p(
     r"施術|点滴|注射|治療(?:後|から|のあと)|打って|打った|受けて|受けた|"
@@ -599,7 +612,8 @@ _REACTION = _p(
 )
 _MINOR_WORDS = _p(
     r"未成年|中学生|高校生|小学生|中学\d年|高校\d年|高\d|中\d(?!\d)|"
-    r"\b(?:under 18|underage|minor|teenager|high school(?:er)?|middle school)\b"
+    r"\b(?:under 18|underage|minors|teenager|high school(?:er)?|middle school)\b|"
+    r"\b(?:a|is|am|are|still|for) minors?\b(?=\s*(?:[.,!?)]|$|(?:and|but|so|who|under|aged?|can|could|get|have|receive|allowed)\b))"
 )
 _AGE = re.compile(
     r"(\d{1,2})\s?(?:歳|才|さい|yo\b|y/o|years? old|-year-old|year old)"
