@@ -3,24 +3,38 @@
 Clinic admins edit these files by hand, so loading reports every problem at once as
 `file:line: message` and gives no `Faq` while any error remains; the server keeps the FAQ it
 has until the files are fixed. The model is plain frozen data so the pure core can take it as
-an argument. The rules live in `bot.faq_rules`, line lookup and the wording check in
+an argument. The rules live in `bot.faq_rules`, line lookup and the wording checks in
 `bot.faq_lint`. This module reads only the directory it is given and keeps no state.
+
+Answers may name the clinic's facts as `{phone}`, `{product_source}` … (`PLACEHOLDERS`);
+`fill_answers` puts in the values of `config/clinic.toml`, in each answer's language, so the
+files stay the same for every clinic and a patient never sees a placeholder.
 """
 
 import hashlib
 import json
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from types import MappingProxyType
 from typing import TextIO
 
 from bot import clinic
-from bot.faq_lint import Problem
-from bot.faq_rules import FaqFile, inspect
+from bot.faq_lint import Problem, fill
+from bot.faq_rules import (
+    CLINIC_PLACEHOLDERS,
+    DISCLOSURE_PLACEHOLDERS,
+    MAX_TEXT,
+    PLACEHOLDERS,
+    FaqFile,
+    check_filled,
+    inspect,
+    utf16_length,
+)
 from bot.lang import LANGS, Lang
 
 __all__ = [
+    "PLACEHOLDERS",
     "REQUIRED_TOPICS",
     "Entry",
     "Faq",
@@ -28,8 +42,10 @@ __all__ = [
     "Problem",
     "Topic",
     "check",
+    "fill_answers",
     "load",
     "load_or_raise",
+    "placeholder_values",
 ]
 
 # The ids of faq-topics.md. Tests, evaluation sets and analytics use them: never rename one.
@@ -140,7 +156,11 @@ def check(
     then a summary; 1 on any error, else 0."""
     files, problems = inspect(directory, tuple(required))
     if clinic_file is not None:
-        problems = [*problems, *clinic.problems(clinic_file)]
+        filled = sorted(
+            [*problems, *_filled_problems(files, clinic_file)],
+            key=lambda p: (str(p.path), p.line, p.column or 0),
+        )
+        problems = [*filled, *clinic.problems(clinic_file)]
     for problem in problems:
         out.write(f"{problem}\n")
     errors = sum(problem.severity == "error" for problem in problems)
@@ -152,6 +172,66 @@ def check(
         f" {_count(errors, 'error')}, {_count(warnings, 'warning')}\n"
     )
     return 1 if errors else 0
+
+
+# What a placeholder shows when the clinic left its optional value empty (clinic.toml allows
+# "" for these two), so a sentence never loses its object.
+_WHEN_EMPTY: Mapping[str, Mapping[Lang, str]] = MappingProxyType(
+    {
+        "medical_advice_line": MappingProxyType(
+            {"ja": "お住まいの地域の救急相談窓口", "en": "your local emergency advice line"}
+        ),
+        "after_hours_phone": MappingProxyType({"ja": "なし", "en": "none"}),
+    }
+)
+
+
+def placeholder_values(facts: clinic.Clinic, lang: Lang) -> Mapping[str, str]:
+    """The text each placeholder stands for in `lang`: the clinic's facts and its disclosure."""
+    disclosure = facts.disclosure(lang)
+    values = {item: str(getattr(facts, item)) for item in CLINIC_PLACEHOLDERS}
+    values |= {item: str(getattr(disclosure, item)) for item in DISCLOSURE_PLACEHOLDERS}
+    for item, fallback in _WHEN_EMPTY.items():
+        values[item] = values[item] or fallback[lang]
+    return MappingProxyType(values)
+
+
+def fill_answers(faq: Faq, facts: clinic.Clinic) -> Faq:
+    """`faq` with every answer's placeholders filled in its own language.
+
+    Raises `FaqError` when a filled answer is over LINE's limit (`faq check` reports it too,
+    with its line), so the server keeps the FAQ it has rather than send a cut answer."""
+    values = {lang: placeholder_values(facts, lang) for lang in LANGS}
+    topics: dict[str, Topic] = {}
+    problems = []
+    for topic_id, topic in faq.topics.items():
+        entries = {lang: _filled(topic.entry(lang), values[lang]) for lang in LANGS}
+        for lang, entry in entries.items():
+            size = utf16_length(entry.answer)
+            if size > MAX_TEXT:
+                message = (
+                    f"{lang}.answer of {topic_id!r} is {size:,} characters once the clinic's"
+                    f" values are filled in; LINE allows {MAX_TEXT:,}"
+                )
+                problems.append(Problem(topic.path, 1, message))
+        topics[topic_id] = replace(topic, ja=entries["ja"], en=entries["en"])
+    if problems:
+        raise FaqError(problems)
+    return replace(faq, topics=MappingProxyType(topics))
+
+
+def _filled(entry: Entry, values: Mapping[str, str]) -> Entry:
+    return replace(entry, answer=fill(entry.answer, values))
+
+
+def _filled_problems(files: list[FaqFile], clinic_file: Path) -> list[Problem]:
+    """Answers too long once the clinic's values are in; nothing when the clinic file is broken
+    (its own problems say why)."""
+    try:
+        facts = clinic.load_if_present(clinic_file)
+    except (clinic.ClinicError, OSError):
+        return []
+    return check_filled(files, {lang: placeholder_values(facts, lang) for lang in LANGS})
 
 
 def _build(files: list[FaqFile]) -> Faq:

@@ -4,8 +4,13 @@ A rule never stops the others: a file with a syntax error is skipped, but every 
 every rule that spans files still runs, so one `faq check` lists everything at once. Rules read
 the raw parsed TOML (they must cope with any shape an admin can type); `bot.faq` builds the
 model only after no error is left, so it can trust the shape.
+
+Besides the shape, the content review's findings are rules too (docs/content-review.md): the
+placeholders an answer may use (`PLACEHOLDERS`) and the texts some answers must carry
+(`REQUIREMENTS`: the caution line, the safety status first, when to call 119, the disclosure).
 """
 
+import dataclasses
 import re
 import tomllib
 import unicodedata
@@ -17,7 +22,17 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-from bot.faq_lint import Key, Problem, SourceMap, flag_advertising, name, scan
+from bot.faq_lint import (
+    Key,
+    Problem,
+    SourceMap,
+    fill,
+    flag_hedges,
+    flag_placeholders,
+    flag_wording,
+    name,
+    scan,
+)
 from bot.lang import LANGS, Lang
 
 OUT_OF_SCOPE = "out_of_scope"
@@ -50,6 +65,126 @@ _ENTRY_KEYS = MappingProxyType(
 )
 _OUT_OF_SCOPE_KEYS = MappingProxyType({"id": "str", "ja": "table", "en": "table"})
 _OUT_OF_SCOPE_ENTRY_KEYS = MappingProxyType({"questions": "list"})
+
+# What an answer may write as `{name}`: the clinic's facts (`bot.clinic.Clinic`) and, in the
+# answer's language, its disclosure about the unapproved product (`bot.clinic.Disclosure`).
+CLINIC_PLACEHOLDERS: tuple[str, ...] = (
+    "name",
+    "phone",
+    "after_hours_phone",
+    "medical_advice_line",
+    "privacy_policy_url",
+    "booking_url",
+)
+DISCLOSURE_PLACEHOLDERS: tuple[str, ...] = (
+    "product_source",
+    "approved_equivalent",
+    "foreign_safety",
+)
+PLACEHOLDERS: tuple[str, ...] = CLINIC_PLACEHOLDERS + DISCLOSURE_PLACEHOLDERS
+
+
+@dataclass(frozen=True)
+class Requirement:
+    """Text some answers must carry, as the content review found (docs/content-review.md).
+
+    It applies to the topics whose id matches `topics` and, when `when` names phrases, only to
+    an answer holding one of them. Each group of `needs` must have one of its phrases in the
+    answer (in its first paragraph when `lead`). Phrases compare case- and width-insensitively."""
+
+    what: str
+    topics: re.Pattern[str]
+    needs: Mapping[Lang, tuple[tuple[str, ...], ...]]
+    when: Mapping[Lang, tuple[str, ...]] = dataclasses.field(
+        default_factory=lambda: MappingProxyType({})
+    )
+    lead: bool = False
+
+
+REQUIREMENTS: tuple[Requirement, ...] = (
+    Requirement(
+        "the caution line (pregnancy, breastfeeding, fertility treatment, cancer)",
+        re.compile(r"effects(?:\..+)?|recommended_for"),
+        MappingProxyType(
+            {
+                "ja": (("妊娠",), ("授乳",), ("不妊",), ("がん",)),
+                "en": (("pregnan",), ("breastfeed",), ("fertility",), ("cancer",)),
+            }
+        ),
+    ),
+    Requirement(
+        "the plain status first (not approved in Japan, safety not established,"
+        " outside the Act on the Safety of Regenerative Medicine)",
+        re.compile(r"safety"),
+        MappingProxyType(
+            {
+                "ja": (
+                    ("未承認", "承認されていません"),
+                    ("確立されて", "確認されて"),
+                    ("再生医療等安全性確保法", "再生医療等の安全性の確保等に関する法律"),
+                ),
+                "en": (
+                    ("not approved",),
+                    ("not been established", "not established", "not been confirmed"),
+                    ("Regenerative Medicine",),
+                ),
+            }
+        ),
+        lead=True,
+    ),
+    Requirement(
+        "when to call 119 (chest pain, fever, bleeding …), the advice line and the clinic",
+        re.compile(r"side_effects"),
+        MappingProxyType(
+            {
+                "ja": (
+                    ("119",),
+                    ("{medical_advice_line}",),
+                    ("{phone}",),
+                    ("胸",),
+                    ("熱",),
+                    ("血が止まらない", "出血が止まらない"),
+                ),
+                "en": (
+                    ("119",),
+                    ("{medical_advice_line}",),
+                    ("{phone}",),
+                    ("chest",),
+                    ("fever",),
+                    ("bleeding",),
+                ),
+            }
+        ),
+    ),
+    # 医療広告ガイドライン, 限定解除 for self-paid care with unapproved medicines (事例解説書):
+    # wherever an answer presents the self-paid treatment, it states all of these.
+    Requirement(
+        "the unapproved-product disclosure (unapproved, how it is obtained, approved"
+        " equivalents, safety abroad, no relief system)",
+        re.compile(r".+"),
+        MappingProxyType(
+            {
+                "ja": (
+                    ("未承認",),
+                    ("{product_source}",),
+                    ("{approved_equivalent}",),
+                    ("{foreign_safety}",),
+                    ("医薬品副作用被害救済制度",),
+                ),
+                "en": (
+                    ("not approved",),
+                    ("{product_source}",),
+                    ("{approved_equivalent}",),
+                    ("{foreign_safety}",),
+                    ("relief system",),
+                ),
+            }
+        ),
+        when=MappingProxyType(
+            {"ja": ("自由診療", "保険適用外"), "en": ("self-paid", "not covered by")}
+        ),
+    ),
+)
 
 
 @dataclass(frozen=True)
@@ -94,7 +229,7 @@ def inspect(directory: Path, required: tuple[str, ...]) -> tuple[list[FaqFile], 
             problems.append(parsed)
         else:
             files.append(parsed)
-            problems += _check_file(parsed)
+            problems += _check_file(parsed) + _check_content(parsed)
     problems += _check_ids(files) + _check_follow_ups(files) + _check_questions(files)
     problems += _check_menu(files) + _check_required(directory, files, required)
     return files, sorted(problems, key=lambda p: (str(p.path), p.line, p.column or 0))
@@ -212,8 +347,82 @@ def _check_entry(file: FaqFile, lang: Lang) -> list[Problem]:
             problems.append(file.problem(key, message))
     reviewed = [phrase for _, phrase in file.strings((lang, "reviewed"))]
     for key, _ in texts if file.is_topic else ():
-        problems += flag_advertising(file.path, file.source, key, lang, reviewed)
+        problems += flag_wording(file.path, file.source, key, lang, reviewed)
+    if file.is_topic and isinstance(table.get("answer"), str):
+        problems += flag_placeholders(file.path, file.source, (lang, "answer"), PLACEHOLDERS)
     return problems
+
+
+def _check_content(file: FaqFile) -> list[Problem]:
+    """What the content review asks of a topic's answers: the English keeps the Japanese
+    hedges, and the answers carry the texts of `REQUIREMENTS` that apply to them."""
+    answers = {lang: _answer(file, lang) for lang in LANGS}
+    if not file.is_topic or file.id is None or None in answers.values():
+        return []
+    reviewed = [phrase for _, phrase in file.strings(("ja", "reviewed"))]
+    problems = flag_hedges(file.path, file.source, ("ja", "answer"), ("en", "answer"), reviewed)
+    for requirement in REQUIREMENTS:
+        if requirement.topics.fullmatch(file.id):
+            for lang in LANGS:
+                lacking = _lacking(requirement, lang, answers[lang] or "")
+                if lacking:
+                    where = "its first paragraph" if requirement.lead else "it"
+                    message = (
+                        f"{name((lang, 'answer'))}: missing {requirement.what};"
+                        f" {where} needs {lacking}"
+                    )
+                    problems.append(file.problem((lang, "answer"), message))
+    return problems
+
+
+def _lacking(requirement: Requirement, lang: Lang, answer: str) -> str:
+    """The phrase groups `answer` lacks, as a message fragment; "" when none or not applicable."""
+    folded = _folded(answer)
+    triggers = requirement.when.get(lang, ())
+    if triggers and not any(_folded(word) in folded for word in triggers):
+        return ""
+    text = _folded(_first_paragraph(answer)) if requirement.lead else folded
+    missing = [
+        " or ".join(repr(phrase) for phrase in group)
+        for group in requirement.needs.get(lang, ())
+        if not any(_folded(phrase) in text for phrase in group)
+    ]
+    return "; ".join(missing)
+
+
+def check_filled(files: list[FaqFile], values: Mapping[Lang, Mapping[str, str]]) -> list[Problem]:
+    """Answers that exceed LINE's limit once the clinic's values are filled in (errors)."""
+    problems = []
+    for file in files:
+        for lang in LANGS if file.is_topic else ():
+            answer = _answer(file, lang)
+            if answer is None:
+                continue
+            try:
+                size = utf16_length(fill(answer.strip(), values[lang]))
+            except (KeyError, ValueError):  # reported by flag_placeholders
+                continue
+            if size > MAX_TEXT:
+                message = (
+                    f"{name((lang, 'answer'))} is {size:,} characters once the clinic's values"
+                    f" are filled in (config/clinic.toml); LINE allows {MAX_TEXT:,}"
+                )
+                problems.append(file.problem((lang, "answer"), message))
+    return problems
+
+
+def _answer(file: FaqFile, lang: Lang) -> str | None:
+    table = file.data.get(lang)
+    answer = table.get("answer") if isinstance(table, dict) else None
+    return answer if isinstance(answer, str) else None
+
+
+def _folded(text: str) -> str:
+    return unicodedata.normalize("NFKC", text).casefold()
+
+
+def _first_paragraph(text: str) -> str:
+    return re.split(r"\n[ \t]*\n", text.strip(), maxsplit=1)[0]
 
 
 def _check_ids(files: list[FaqFile]) -> list[Problem]:

@@ -1,7 +1,9 @@
 """Everything the core consults, built once per FAQ version: topics, search index, texts.
 
 Building the index costs milliseconds per topic and loading the kana dictionary ~0.4 s, so a
-`Knowledge` is made at start-up (and again when the FAQ changes) and then only read.
+`Knowledge` is made at start-up (and again when the FAQ changes) and then only read. Its FAQ
+has the clinic's values filled into the answers (`{phone}` → its number), so every reply and
+the staff's `/faq` lookup show real text; matching reads the answers without placeholders.
 """
 
 from collections.abc import Iterator
@@ -9,7 +11,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bot.clinic import Clinic
-from bot.faq import Faq
+from bot.faq import Faq, fill_answers
+from bot.faq_lint import without_placeholders
 from bot.i18n import Catalogs
 from bot.lang import LANGS
 from bot.nlu.features import Reader
@@ -58,7 +61,7 @@ def _vocabulary_texts(faq: Faq) -> Iterator[str]:
         for lang in LANGS:
             entry = topic.entry(lang)
             yield entry.label
-            yield entry.answer
+            yield without_placeholders(entry.answer)
             yield from entry.questions
 
 
@@ -75,8 +78,12 @@ def build_knowledge(
     reading_cache: Path | None = None,
     clinic: Clinic | None = None,
 ) -> Knowledge:
-    """Index `faq` for matching; `reader` defaults to readings of the FAQ's own kanji words,
-    kept in `reading_cache` between runs."""
+    """Index `faq` for matching and fill the clinic's values into its answers; `reader`
+    defaults to readings of the FAQ's own kanji words, kept in `reading_cache` between runs.
+
+    Raises `FaqError` when a filled answer is over LINE's limit."""
+    clinic = clinic or Clinic()
+    filled = fill_answers(faq, clinic)
     examples = list(_examples(faq))
     if reader is None:
         reader = build_reader(faq_texts(faq), reading_cache)
@@ -86,4 +93,4 @@ def build_knowledge(
         _vocabulary_texts(faq),
         negative=frozenset({OUT_OF_SCOPE}),
     )
-    return Knowledge(faq, index, catalogs, thresholds or Thresholds(), clinic or Clinic())
+    return Knowledge(filled, index, catalogs, thresholds or Thresholds(), clinic)
