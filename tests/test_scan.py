@@ -23,7 +23,7 @@ def _texts() -> list[str]:
 
 
 def test_every_lexicon_finds_what_re_finds() -> None:
-    lexicons = triage._LEXICONS
+    lexicons = triage.LEXICONS
     texts = _texts()
     for text in texts:
         found = lexicons.scan(text)

@@ -246,7 +246,7 @@ def _mask(text: str) -> str:
 
 def _read(text: str) -> _Reading:
     masked = _mask(text)
-    found = _LEXICONS.scan(masked)
+    found = LEXICONS.scan(masked)
     ends = tuple(m.end() for m in found.all(_SENTENCE_END))
     return _Reading(masked, ends, found)
 
@@ -741,7 +741,7 @@ def _medical(r: _Reading) -> tuple[str, str] | None:
 
 
 _MASKS = Lexicons([_IDIOMS])
-_LEXICONS = Lexicons(
+LEXICONS = Lexicons(
     [
         *_LEX.values(),
         *_SYMPTOMS.values(),
