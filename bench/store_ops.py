@@ -85,7 +85,7 @@ async def one_round(url: str, events: int) -> dict[str, float]:
             "answer",
         )
         await store.mark_outgoing(
-            row.id, "sent", "reply", None, utc_now(), audit=audit, finish=claimed.id
+            row.id, "sent", "reply", None, utc_now(), audit=[audit], finish=claimed.id
         )
         took("mark sent + finish")
     result = {name: 1000 * seconds / events for name, seconds in wall.items()}

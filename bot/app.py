@@ -106,6 +106,7 @@ async def _resources(app: web.Application) -> AsyncIterator[None]:
             policy=policy,
             mask_pii=settings.mask_pii,
             staff_labels=dict(settings.staff_labels),
+            retention_days=settings.retention_days,
         )
         worker = Worker(
             store,

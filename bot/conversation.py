@@ -6,6 +6,10 @@ decides twice; then each message is sent and marked. A message found half-sent a
 is handled so the patient sees it once: a reply is retried with the same single-use token
 (LINE refuses it if the first attempt got through), a push reuses its `X-Line-Retry-Key`
 (LINE answers 409 if it got through).
+
+A patient's confirmed "delete my data" is the one event whose plan is not committed: the store
+erases the patient (`Store.forget`) and saves, in the same transaction, the two messages that
+are left to send (the patient's confirmation, a note in an open hand-off's thread).
 """
 
 import json
@@ -18,7 +22,7 @@ from typing import Any
 from bot import handoff
 from bot.channels.line_events import LineEvent, translate
 from bot.channels.line_send import Delivery, LineSender, Outgoing
-from bot.channels.slack_desk import SlackDesk
+from bot.channels.slack_desk import DeskResult, SlackDesk
 from bot.core import texts
 from bot.core.decision import Choice
 from bot.core.knowledge import Knowledge
@@ -42,6 +46,7 @@ logger = logging.getLogger(__name__)
 REPLY_TOKEN_AGE = timedelta(seconds=50)
 # Events a patient waits on, and so may see LINE's loading animation for.
 WAITED_ON = frozenset({"text", "postback", "media", "follow"})
+NOTICE = "privacy:notice"  # the audit kind of a delivered privacy notice
 
 
 class ConflictError(Exception):
@@ -62,6 +67,7 @@ class Services:
     policy: handoff.Policy = field(default_factory=handoff.Policy)
     mask_pii: bool = True
     staff_labels: dict[str, str] | None = None
+    retention_days: int = 30  # AUDIT_RETENTION_DAYS, stated in the privacy notice
 
 
 async def handle(claimed: Claimed, services: Services) -> bool:
@@ -112,19 +118,32 @@ async def _line(claimed: Claimed, services: Services, started: datetime) -> bool
         _log_done(event, services, started, ("unfollow", None), "forgotten")
         return False
     conv = claimed.conversation
-    if conv is None:  # forgotten meanwhile (`python -m bot forget`): nothing to answer to
+    # Only an event tried before (a crash, a retry) can already have saved messages.
+    rows = await services.store.outgoing(claimed.id) if claimed.attempts > 1 else []
+    keeps_text = conv is None or conv.keeps_text
+    if conv is not None and not rows:
+        plan, _ = await plan_line_event(
+            event, conv, _context(services), _reply_allowed(claimed, event, services)
+        )
+        if plan.erase:  # "Yes, delete": erased with what is left to send, nothing else saved
+            await services.store.forget(
+                conv.user_key, by="patient", event=claimed.id, outgoing=plan.outgoing
+            )
+            conv, rows = None, await services.store.outgoing(claimed.id)
+        else:
+            keeps_text = plan.conv.keeps_text
+            rows = await _save(claimed, conv, plan, services)
+    if conv is None:
+        if rows:  # this event erased its patient (maybe before a crash): tell them and staff
+            await _deliver_erased(claimed, rows, services)
+            _log_done(event, services, started, ("privacy", "deleted"), "erased")
+            return False
+        # forgotten meanwhile (`python -m bot forget`, "delete my data"): nothing to answer to
         logger.info(
             "line event for a forgotten patient dropped", extra=fields(event_id=event.event_id)
         )
         return False
-    # Only an event tried before (a crash, a retry) can already have saved messages.
-    rows = await services.store.outgoing(claimed.id) if claimed.attempts > 1 else []
-    if not rows:
-        plan, _ = await plan_line_event(
-            event, conv, _context(services), _reply_allowed(claimed, event, services)
-        )
-        rows = await _save(claimed, conv, plan, services)
-    outcome, finished = await _deliver(claimed, event, conv, rows, services)
+    outcome, finished = await _deliver(claimed, event, conv, rows, services, keeps_text)
     kinds = [json.loads(r.payload) for r in rows if r.channel == "line" and r.payload]
     kind = (kinds[0]["kind"], kinds[0]["topic"]) if kinds else ("relay", None)
     _log_done(event, services, started, kind, outcome)
@@ -140,6 +159,7 @@ def _context(services: Services) -> Context:
         mask_pii=services.mask_pii,
         profile=services.profile,
         history=services.store.audit_entries,
+        retention_days=services.retention_days,
     )
 
 
@@ -155,7 +175,7 @@ def _reply_allowed(claimed: Claimed, event: LineEvent, services: Services) -> bo
 async def _save(
     claimed: Claimed, conv: Conversation, plan: Plan, services: Services
 ) -> list[OutgoingRow]:
-    saved = await services.store.commit(plan.conv, plan.outgoing, claimed.id)
+    saved = await services.store.commit(plan.conv, plan.outgoing, claimed.id, plan.audit)
     if saved is None:
         raise ConflictError
     if saved.owner is not conv.owner:  # every hand-off transition is audited
@@ -183,9 +203,13 @@ async def _deliver(
     conv: Conversation,
     rows: list[OutgoingRow],
     services: Services,
+    keeps_text: bool = True,
 ) -> tuple[str, bool]:
     """Send every unsent row in order: the outcome of the patient-facing one, for the log, and
-    whether the event was marked done with the last row (when nothing can fail after it)."""
+    whether the event was marked done with the last row (when nothing can fail after it).
+
+    Each LINE message is audited with the patient's text only while `keeps_text`; one that
+    carries the privacy notice is audited as the notice shown too."""
     store, outcome, finished = services.store, "none", False
     for row in rows:
         if row.status in ("sent", "failed") or row.payload is None:
@@ -216,16 +240,19 @@ async def _deliver(
             lang=body["lang"],
             method=delivery.method,
             result=delivery.error or "ok",
-            text=event.text if event else None,
+            text=event.text if event and keeps_text else None,
             kind=body["kind"],
         )
+        audits = [audit]
+        if body.get("notice"):
+            audits.append(replace(audit, topic=None, content_hash=None, text=None, kind=NOTICE))
         await store.mark_outgoing(
             row.id,
             status,
             delivery.method,
             delivery.error,
             services.clock(),
-            audit=audit,
+            audit=audits,
             finish=claimed.id if finished else None,
         )
         if body.get("confirm") and services.desk is not None:
@@ -237,6 +264,36 @@ async def _deliver(
             await _undelivered(conv, row, delivery, services)
         outcome = delivery.method if delivery.ok else f"failed:{delivery.error}"
     return outcome, finished
+
+
+async def _deliver_erased(claimed: Claimed, rows: list[OutgoingRow], services: Services) -> None:
+    """Send what an erasure left: the patient's confirmation and the note to staff.
+
+    The patient is gone from the store, so nothing is audited per message (the erasure has
+    its own audit entry) and the rows' payloads are emptied as they are marked.
+    """
+    store = services.store
+    for row in rows:
+        if row.status in ("sent", "failed") or row.payload is None:
+            continue
+        body = json.loads(row.payload)
+        await store.mark_outgoing(row.id, "sending", row.method, row.result, services.clock())
+        if row.channel == "slack":
+            result = (
+                await services.desk.erased(body["thread"])
+                if services.desk is not None
+                else DeskResult(ok=False, error="not_configured")
+            )
+            status: OutgoingStatus = "sent" if result.ok else "failed"
+            await store.mark_outgoing(row.id, status, "slack", result.error, services.clock())
+            continue
+        delivery = await _send_line(claimed, row, body, services)
+        status = "sent" if delivery.ok else "failed"
+        await store.mark_outgoing(row.id, status, delivery.method, delivery.error, services.clock())
+        if not delivery.ok:
+            logger.warning(
+                "line deletion confirmation undelivered", extra=fields(error=delivery.error)
+            )
 
 
 async def _send_line(

@@ -32,8 +32,10 @@ def line_message(
     lang: str,
     content_hash: str | None = None,
     confirm: dict[str, str] | None = None,
+    notice: bool = False,
 ) -> NewOutgoing:
-    """A LINE message; `confirm` names a Slack message to mark once it is delivered."""
+    """A LINE message; `confirm` names a Slack message to mark once it is delivered, `notice`
+    says it carries the privacy notice (audited when delivered)."""
     payload = {
         "user_id": user_id,
         "texts": texts,
@@ -45,10 +47,11 @@ def line_message(
         "lang": lang,
         "content_hash": content_hash,
         "confirm": confirm,
+        "notice": notice,
     }
     return NewOutgoing("line", json.dumps(payload, ensure_ascii=False), key)
 
 
 def slack_op(op: str, **fields: Any) -> NewOutgoing:
-    """A Slack operation: card, thread, update."""
+    """A Slack operation: card, thread, update, erased (a patient deleted their data)."""
     return NewOutgoing("slack", json.dumps({"op": op, **fields}, ensure_ascii=False, default=str))

@@ -16,7 +16,7 @@ from bot.core.knowledge import Knowledge
 from bot.hours import format_opening
 from bot.lang import DEFAULT_LANG, Lang
 from bot.outbox import line_message, retry_key, slack_op
-from bot.store import Claimed, Conversation, NewOutgoing
+from bot.store import AuditEntry, Claimed, Conversation, NewOutgoing
 
 TRIAGED = (
     "symptom:",
@@ -33,12 +33,18 @@ _NOTICES = {
 
 @dataclass(frozen=True)
 class Plan:
-    """The new conversation and the messages to save with it."""
+    """The new conversation and the messages (and audit entries) to save with it.
+
+    With `erase`, the patient asked to delete their data: nothing of `conv` is saved; the
+    store erases the patient and keeps only `outgoing` (what the patient and staff are told).
+    """
 
     conv: Conversation
     outgoing: list[NewOutgoing]
     kind: str
     topic: str | None = None
+    audit: tuple[AuditEntry, ...] = ()
+    erase: bool = False
 
 
 def lang_of(conv: Conversation) -> Lang:

@@ -147,5 +147,9 @@ def thread_line(what: str, text: str, _: Gettext) -> str:
         ),
         "delivery_failed": _("⚠️ Not delivered to the patient on LINE: {text}").format(text=text),
         "unreachable": _("⚠️ The patient could not be reached: {text}").format(text=text),
+        "erased": _(
+            "🗑️ The patient deleted their data from LINE. The bot no longer holds this "
+            "conversation, and replies in this thread no longer reach the patient."
+        ),
     }
     return lines[what]

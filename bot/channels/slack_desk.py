@@ -128,6 +128,21 @@ class SlackDesk:
             return DeskResult(ok=False, error=str(exc.response.get("error", "slack_error")))
         return DeskResult(ok=True)
 
+    async def erased(self, thread: str) -> DeskResult:
+        """Tell staff in a hand-off's thread that the patient deleted their data from LINE
+        (the conversation is gone, so replies there reach nobody); never what they wrote."""
+        try:
+            await self._client.chat_postMessage(
+                channel=self._channel,
+                thread_ts=thread,
+                text=slack_cards.thread_line("erased", "", self._),
+            )
+        except SlackApiError as exc:
+            error = str(exc.response.get("error", "slack_error"))
+            logger.warning("slack erased note failed: %s", error)
+            return DeskResult(ok=False, error=error)
+        return DeskResult(ok=True)
+
     async def confirm(self, ts: str, thread: str, delivered: bool, error: str | None) -> None:
         """Mark a staff reply: a reaction when it reached the patient, a thread note when not."""
         try:

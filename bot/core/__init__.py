@@ -4,14 +4,17 @@ Pure and synchronous: it takes text, the conversation state, a clock and the kno
 returns a `Decision`. It imports no I/O library, so every rule here is tested as a table.
 Order matters: safety triage first, on the whole message, in every conversation state (an
 emergency is never answered with an FAQ, whoever owns the conversation; a symptom report or a
-medical situation goes to a person), then what the patient explicitly asks for, then matching.
+medical situation goes to a person), then a privacy request (also in every state: a patient may
+stop storage or delete their data while staff answer), then what the patient explicitly asks
+for, then matching. The privacy notice is attached by `privacy.with_notice`, which the LINE
+planner applies to every decision.
 """
 
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime
 
-from bot.core import safety, texts, triage
+from bot.core import privacy, safety, texts, triage
 from bot.core.decision import Choice, Decision, Kind, Owner, State
 from bot.core.knowledge import OUT_OF_SCOPE, Knowledge
 from bot.lang import DEFAULT_LANG, Lang
@@ -85,6 +88,9 @@ def decide(text: str, state: State, now: datetime, knowledge: Knowledge) -> Deci
             reason=found.reason,
             state=replace(state, misses=0),
         )
+    wanted = privacy.request(text)
+    if wanted is not None:
+        return privacy.answer(wanted, lang, state, knowledge)
     if state.owner is not Owner.BOT:
         return Decision(Kind.RELAY, "relay", lang, "", needs_staff=True, state=state)
     if found.outcome is not triage.Outcome.NONE:

@@ -16,6 +16,7 @@ from bot.lang import Lang
 MAX_QUICK_REPLIES = 13
 
 Gettext = Callable[[str], str]
+Text = Callable[[Gettext], str]  # one of the texts below, looked up when the language is known
 
 
 def texts_for(catalogs: Catalogs, lang: Lang) -> Gettext:
@@ -279,3 +280,89 @@ def idle(_: Gettext) -> str:
 def staff_label(_: Gettext) -> str:
     """The prefix of a staff member's reply relayed to the patient."""
     return _("[Clinic staff]")
+
+
+def privacy_notice(_: Gettext, clinic: Clinic, retention_days: int, *, keeps_text: bool) -> str:
+    """What the bot is and is not, what is stored for how long, who sees it, and how to stop
+    storage or delete. Shown on follow and before the first answer; continuing counts as
+    agreement for what the patient sends (Japan's APPI guidelines accept that for a notice
+    given before the information is provided)."""
+    about = _(
+        "About this chat: I am the clinic's automated assistant. I give general information "
+        "from the clinic's FAQ, not medical advice, and nobody watches this chat live for "
+        "symptoms. In an emergency, call 119."
+    )
+    if keeps_text:
+        stored = _(
+            "Your messages are stored for {days} days, and clinic staff see them when you "
+            "are connected to a person."
+        ).format(days=retention_days)
+        how = _(
+            'To stop storing your messages, tap "Don\'t keep messages" or send "don\'t keep '
+            'my messages". To delete your data, send "delete my data".'
+        )
+    else:
+        stored = _(
+            "At your request, the text of your messages is not stored, only their topics. "
+            "Clinic staff see your messages when you are connected to a person."
+        )
+        how = _('To delete your data, send "delete my data".')
+    policy = _("Privacy policy: {url}").format(url=clinic.privacy_policy_url)
+    parts = [about, f"{stored} {policy}", how]
+    if keeps_text:
+        parts.append(
+            _("If you continue, you agree that the clinic uses what you send here in this way.")
+        )
+    return "\n\n".join(parts)
+
+
+def storing_stopped(_: Gettext) -> str:
+    return _(
+        "OK. From now on I will not store the text of your messages, only their topics, and "
+        "the text stored so far has been erased. I will keep answering as before; if you ask "
+        "for a person, our staff still see your messages in their staff chat."
+    )
+
+
+def delete_question(_: Gettext) -> str:
+    return _(
+        "Do you want to delete your data? This erases the messages this chat has stored, your "
+        "conversation state (language and progress) and the links to your conversations with "
+        "staff. It cannot be undone."
+    )
+
+
+def deleted(_: Gettext, *, staff_saw: bool) -> str:
+    """What was erased; when staff were ever involved, what stays with them."""
+    text = _(
+        "Your data has been deleted: the messages this chat stored, your conversation state "
+        "and the links to your conversations with staff. If you write again, we will start "
+        "afresh, as with a new patient."
+    )
+    if staff_saw:
+        text += " " + _(
+            "Messages our staff already received in their staff chat stay there, as described "
+            "in the clinic's privacy policy."
+        )
+    return text
+
+
+def delete_cancelled(_: Gettext) -> str:
+    return _("OK, nothing was deleted.")
+
+
+def stop_choice(_: Gettext) -> Choice:
+    """The "don't keep my messages" quick reply (LINE labels hold 20 characters)."""
+    return Choice(_("Don't keep messages"), "privacy=stop")
+
+
+def delete_choice(_: Gettext) -> Choice:
+    return Choice(_("Delete my data"), "privacy=delete")
+
+
+def delete_yes_choice(_: Gettext) -> Choice:
+    return Choice(_("Yes, delete"), "privacy=delete_yes")
+
+
+def delete_no_choice(_: Gettext) -> Choice:
+    return Choice(_("Cancel"), "privacy=delete_no")

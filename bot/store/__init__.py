@@ -41,6 +41,10 @@ class Conversation:
     `data` holds what other modules keep per conversation (Slack thread ts, deadlines, an
     undelivered answer, display name...); it must be JSON-serialisable. Change fields with
     `dataclasses.replace` and hand the result to `Store.commit`.
+
+    `notice_at` is when the privacy notice was last shown; `opted_out_at` when the patient
+    said "don't keep my messages". From then on the store keeps none of their text (see
+    `bot.store.privacy`), and no commit can clear it: only erasing the patient does.
     """
 
     id: str
@@ -52,6 +56,13 @@ class Conversation:
     data: Mapping[str, Any]
     created_at: datetime
     updated_at: datetime
+    notice_at: datetime | None = None
+    opted_out_at: datetime | None = None
+
+    @property
+    def keeps_text(self) -> bool:
+        """Whether the patient's message text may be stored (they have not opted out)."""
+        return self.opted_out_at is None
 
 
 @dataclass(frozen=True)
@@ -126,7 +137,9 @@ class OutgoingRow:
 
 @dataclass(frozen=True)
 class AuditEntry:
-    """One answer sent. `text` is the patient's message and is erased after the retention."""
+    """One answer sent, a hand-off transition or a privacy event (`kind` "privacy:notice",
+    "privacy:opt_out", "privacy:deleted"). `text` is the patient's message: erased after the
+    retention, and never stored for a patient who opted out."""
 
     at: datetime
     conversation_id: str | None
@@ -179,13 +192,19 @@ class Store(Protocol):
         """Load a conversation by LINE user id."""
 
     async def commit(
-        self, conv: Conversation, outgoing: Sequence[NewOutgoing], inbox_id: int | None
+        self,
+        conv: Conversation,
+        outgoing: Sequence[NewOutgoing],
+        inbox_id: int | None,
+        audit: Sequence[AuditEntry] = (),
     ) -> Conversation | None:
-        """Save state and outgoing messages atomically; None when `conv.version` is stale.
+        """Save state, outgoing messages and `audit` atomically; None when `conv.version` is
+        stale.
 
         When `inbox_id` was already decided (a recovered event decided again), nothing is
         written and the conversation as saved by that first decision is returned, so the
-        caller just sends `outgoing(inbox_id)`.
+        caller just sends `outgoing(inbox_id)`. Saving an opted-out conversation erases any
+        of the patient's text still stored from before.
         """
 
     async def outgoing(self, inbox_id: int) -> list[OutgoingRow]:
@@ -198,17 +217,19 @@ class Store(Protocol):
         method: str | None,
         result: str | None,
         now: datetime,
-        audit: AuditEntry | None = None,
+        audit: Sequence[AuditEntry] = (),
         finish: int | None = None,
     ) -> None:
-        """Record how a send went, with its audit entry in the same transaction.
+        """Record how a send went, with its audit entries in the same transaction.
 
         `finish` names an inbox event to mark done in that transaction too: the caller's last
-        write for the event, so the event needs no transaction of its own to finish.
+        write for the event, so the event needs no transaction of its own to finish. A message
+        done with (sent or failed) keeps no payload when its patient opted out or was erased.
         """
 
     async def reset_conversation(self, user_key: str) -> None:
-        """Forget language, misses, owner and data (LINE unfollow); the id stays."""
+        """Forget language, misses, owner and data (LINE unfollow); the id, the notice and
+        an opt-out stay."""
 
     async def daily_stats(self, start: datetime, end: datetime) -> dict[str, int]:
         """Messages received, answers, fallbacks in [start, end); hand-offs open now."""
@@ -231,8 +252,21 @@ class Store(Protocol):
     async def prune(self, now: datetime, retention: timedelta) -> int:
         """Erase patient text older than `retention`; drop key rows a week after that."""
 
-    async def forget(self, user_key: str) -> int:
-        """Erase a patient: conversation, payloads, outbox; anonymise audit. Returns rows."""
+    async def forget(
+        self,
+        user_key: str,
+        *,
+        by: str = "operator",
+        event: int | None = None,
+        outgoing: Sequence[NewOutgoing] = (),
+    ) -> int:
+        """Erase a patient: conversation, payloads, outbox, thread links; anonymise audit;
+        audit the erasure (`by`: "operator" or "patient"). Returns rows erased.
+
+        `event` is the inbox event asking for it (the patient's "Yes, delete"): it stays
+        claimed, is marked decided, and gets `outgoing` (saved without a conversation), so the
+        caller can still tell the patient and staff, then finish it.
+        """
 
 
 async def open_store(url: str, *, clock: Clock = utc_now) -> Store:

@@ -2,6 +2,10 @@
 
 Every save is a compare-and-set on `version`, and an event's decision is saved at most once
 (`inbox.decided_at`), so a worker that crashes after deciding never decides that event twice.
+
+A patient who opted out of text storage (`opted_out_at`) is enforced here and in the inbox's
+finish, whatever the caller passes: their audit entries are stored without text, their sent
+messages lose their payload, and saving their conversation erases text stored before.
 """
 
 from __future__ import annotations
@@ -25,16 +29,39 @@ from bot.store.rows import (
     to_outgoing,
 )
 
+# An opt-out, once saved, stays until the patient is erased (COALESCE keeps the first one).
 _SAVE_CONVERSATION = f"""
 UPDATE conversations
-SET lang = $3, misses = $4, owner = $5, data = $6, version = version + 1, updated_at = $7
+SET lang = $3, misses = $4, owner = $5, data = $6, version = version + 1, updated_at = $7,
+    notice_at = $8, opted_out_at = COALESCE(opted_out_at, $9)
 WHERE id = $1 AND version = $2
 RETURNING {CONVERSATION_COLUMNS}
 """
+# The patient's text ($9) is dropped when their conversation ($2) opted out (a primary-key
+# look-up, as in every opt-out check on the hot path).
 INSERT_AUDIT = (
-    f"INSERT INTO audit ({AUDIT_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
+    f"INSERT INTO audit ({AUDIT_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8,"
+    " CASE WHEN EXISTS (SELECT 1 FROM conversations WHERE id = $2 AND opted_out_at IS NOT NULL)"
+    " THEN NULL ELSE $9 END, $10)"
 )
-_INSERT_OUTGOING = """
+# Text an opted-out patient left before opting out: erased when their conversation is saved.
+_ERASE_KEPT_TEXT = (
+    "UPDATE audit SET text = NULL WHERE conversation_id = $1 AND text IS NOT NULL",
+    "UPDATE inbox SET payload = NULL WHERE conversation_id = $1"
+    " AND status IN ('done', 'failed') AND payload IS NOT NULL",
+    "UPDATE outbox SET payload = NULL WHERE conversation_id = $1"
+    " AND status IN ('sent', 'failed') AND payload IS NOT NULL",
+)
+# A message done with loses its payload when its patient opted out or was erased.
+_MARK_OUTGOING = """
+UPDATE outbox SET status = $2, method = $3, result = $4, updated_at = $5,
+    payload = CASE WHEN $2 IN ('sent', 'failed') AND (outbox.conversation_id IS NULL
+        OR EXISTS (SELECT 1 FROM conversations AS c
+                   WHERE c.id = outbox.conversation_id AND c.opted_out_at IS NOT NULL))
+        THEN NULL ELSE payload END
+WHERE id = $1
+"""
+INSERT_OUTGOING = """
 INSERT INTO outbox (inbox_id, seq, conversation_id, channel, payload, retry_key, updated_at)
 VALUES ($1, $2, $3, $4, $5, $6, $7)
 ON CONFLICT (inbox_id, seq) DO NOTHING
@@ -72,13 +99,21 @@ class Conversations(SqlBase):
         return to_conversation(rows[0]) if rows else None
 
     async def commit(
-        self, conv: Conversation, outgoing: Sequence[NewOutgoing], inbox_id: int | None
+        self,
+        conv: Conversation,
+        outgoing: Sequence[NewOutgoing],
+        inbox_id: int | None,
+        audit: Sequence[AuditEntry] = (),
     ) -> Conversation | None:
-        """Save state and outgoing messages atomically; None when `conv.version` is stale."""
+        """Save state, outgoing messages and audit entries atomically; None when
+        `conv.version` is stale."""
         now = self._clock()
         try:
             async with self._write() as session:
-                return await self._commit(session, conv, outgoing, inbox_id, now)
+                saved = await self._commit(session, conv, outgoing, inbox_id, now)
+                for entry in audit:
+                    await session.execute(INSERT_AUDIT, *audit_values(entry))
+                return saved
         except _NotSavedError as undone:  # rolled back; nothing of this commit was written
             return undone.saved
 
@@ -106,13 +141,19 @@ class Conversations(SqlBase):
             Owner(conv.owner).value,
             dump_json(conv.data),
             now,
+            conv.notice_at,
+            conv.opted_out_at,
         )
         if not rows:
             raise _NotSavedError(None)  # stale version: undo the event's decided mark too
+        saved = to_conversation(rows[0])
+        if not saved.keeps_text:
+            for statement in _ERASE_KEPT_TEXT:
+                await session.execute(statement, conv.id)
         for seq, message in enumerate(outgoing):
             retry_key = message.retry_key or str(uuid.uuid4())
             await session.execute(
-                _INSERT_OUTGOING,
+                INSERT_OUTGOING,
                 inbox_id,
                 seq,
                 conv.id,
@@ -121,7 +162,7 @@ class Conversations(SqlBase):
                 retry_key,
                 now,
             )
-        return to_conversation(rows[0])
+        return saved
 
     async def outgoing(self, inbox_id: int) -> list[OutgoingRow]:
         """The messages decided for an event, in order."""
@@ -139,22 +180,14 @@ class Conversations(SqlBase):
         method: str | None,
         result: str | None,
         now: datetime,
-        audit: AuditEntry | None = None,
+        audit: Sequence[AuditEntry] = (),
         finish: int | None = None,
     ) -> None:
-        """Record how a send went, with its audit entry (and `finish`) in one transaction."""
+        """Record how a send went, with its audit entries (and `finish`) in one transaction."""
         async with self._write() as session:
-            await session.execute(
-                "UPDATE outbox SET status = $2, method = $3, result = $4, updated_at = $5"
-                " WHERE id = $1",
-                outgoing_id,
-                status,
-                method,
-                result,
-                now,
-            )
-            if audit is not None:
-                await session.execute(INSERT_AUDIT, *audit_values(audit))
+            await session.execute(_MARK_OUTGOING, outgoing_id, status, method, result, now)
+            for entry in audit:
+                await session.execute(INSERT_AUDIT, *audit_values(entry))
             if finish is not None:
                 await session.execute(FINISH, finish, now)
 
@@ -189,7 +222,8 @@ class Conversations(SqlBase):
         return to_conversation(rows[0]) if rows else None
 
     async def reset_conversation(self, user_key: str) -> None:
-        """Forget language, misses, owner and data (LINE unfollow); the id stays."""
+        """Forget language, misses, owner and data (LINE unfollow); the id, the notice and an
+        opt-out stay (following again shows the notice anyway; an opt-out is the patient's)."""
         async with self._write() as session:
             await session.execute(
                 "UPDATE conversations SET lang = NULL, misses = 0, owner = 'bot', data = $2,"

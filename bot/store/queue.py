@@ -30,7 +30,8 @@ WHERE id = (
 RETURNING id, source, event_id, conversation_id, payload, attempts, received_at
 """
 _FIND_OR_CREATE = f"""
-INSERT INTO conversations ({CONVERSATION_COLUMNS}) VALUES ($1, $2, NULL, 0, 'bot', 1, $3, $4, $4)
+INSERT INTO conversations ({CONVERSATION_COLUMNS})
+VALUES ($1, $2, NULL, 0, 'bot', 1, $3, $4, $4, NULL, NULL)
 ON CONFLICT (user_key) DO UPDATE SET user_key = excluded.user_key
 RETURNING id
 """
@@ -42,8 +43,17 @@ RETURNING id
 """
 
 
+# A handled event keeps its payload (for the retention) only when it belongs to a patient who
+# lets us keep their text: an opted-out or erased patient's text goes the moment it is handled.
+# Events without a conversation (groups, unknown types, an erasure) need theirs no longer either.
+# (A primary-key look-up per row: the hot path must not scan conversations.)
+DROP_UNKEPT_PAYLOAD = (
+    "payload = CASE WHEN conversation_id IS NULL OR EXISTS (SELECT 1 FROM conversations AS c"
+    " WHERE c.id = inbox.conversation_id AND c.opted_out_at IS NOT NULL)"
+    " THEN NULL ELSE payload END"
+)
 FINISH = (
-    "UPDATE inbox SET status = 'done', finished_at = $2, lease_until = NULL"
+    f"UPDATE inbox SET status = 'done', finished_at = $2, lease_until = NULL, {DROP_UNKEPT_PAYLOAD}"
     f" WHERE id = $1 AND status IN {LIVE}"
 )
 
@@ -137,7 +147,8 @@ class Queue(SqlBase):
         async with self._write() as session:
             failed = await session.execute(
                 "UPDATE inbox SET status = 'failed', finished_at = $3, lease_until = NULL,"
-                f" last_error = $2 WHERE id = $1 AND status IN {LIVE} AND attempts >= $4",
+                f" last_error = $2, {DROP_UNKEPT_PAYLOAD}"
+                f" WHERE id = $1 AND status IN {LIVE} AND attempts >= $4",
                 inbox_id,
                 error,
                 self._clock(),

@@ -72,7 +72,10 @@ def dump_json(data: Mapping[str, Any]) -> str:
     return json.dumps(dict(data), ensure_ascii=False, separators=(",", ":"), sort_keys=True)
 
 
-CONVERSATION_COLUMNS = "id, user_key, lang, misses, owner, version, data, created_at, updated_at"
+CONVERSATION_COLUMNS = (
+    "id, user_key, lang, misses, owner, version, data, created_at, updated_at,"
+    " notice_at, opted_out_at"
+)
 
 
 def to_conversation(row: Row) -> Conversation:
@@ -87,6 +90,8 @@ def to_conversation(row: Row) -> Conversation:
         data=json.loads(row["data"]),
         created_at=read_time(row["created_at"]),
         updated_at=read_time(row["updated_at"]),
+        notice_at=read_optional_time(row["notice_at"]),
+        opted_out_at=read_optional_time(row["opted_out_at"]),
     )
 
 

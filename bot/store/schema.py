@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from bot.store.rows import Session
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 _TABLES = """
 CREATE TABLE IF NOT EXISTS schema_version (
@@ -26,7 +26,9 @@ CREATE TABLE IF NOT EXISTS conversations (
     version INTEGER NOT NULL DEFAULT 1,
     data {json} NOT NULL,
     created_at {timestamp} NOT NULL,
-    updated_at {timestamp} NOT NULL
+    updated_at {timestamp} NOT NULL,
+    notice_at {timestamp},
+    opted_out_at {timestamp}
 );
 CREATE TABLE IF NOT EXISTS inbox (
     id {serial},
@@ -97,6 +99,8 @@ CREATE INDEX IF NOT EXISTS conversations_owner ON conversations (owner)
 # Version 3: two indexes every event paid for twice, dropped. The outbox is pruned through its
 # events (`inbox_finished_at`), and that index now leaves out events still in the queue.
 _DROPPED = ("DROP INDEX IF EXISTS outbox_updated", "DROP INDEX IF EXISTS inbox_finished")
+# Version 4: when the privacy notice was shown, and when the patient opted out of text storage.
+_ADDED = {"conversations": ("notice_at", "opted_out_at")}
 
 
 @dataclass(frozen=True)
@@ -106,6 +110,7 @@ class ColumnTypes:
     timestamp: str
     serial: str
     json: str
+    columns: str  # a query for a table's column names (`name`), the table as $1
 
 
 SQLITE_TYPES = ColumnTypes(
@@ -113,11 +118,14 @@ SQLITE_TYPES = ColumnTypes(
     # AUTOINCREMENT: ids give the inbox its order, so never reuse one after pruning.
     serial="INTEGER PRIMARY KEY AUTOINCREMENT",
     json="TEXT",
+    columns="SELECT name FROM pragma_table_info($1)",
 )
 POSTGRES_TYPES = ColumnTypes(
     timestamp="TIMESTAMPTZ",
     serial="BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY",
     json="JSONB",
+    columns="SELECT column_name AS name FROM information_schema.columns"
+    " WHERE table_schema = current_schema() AND table_name = $1",
 )
 
 
@@ -138,7 +146,18 @@ async def create_schema(session: Session, types: ColumnTypes) -> None:
     elif found < SCHEMA_VERSION:  # tables and indexes were added above; drop what went
         for statement in _DROPPED:
             await session.execute(statement)
+        await _add_columns(session, types)
         await session.execute("UPDATE schema_version SET version = $1", SCHEMA_VERSION)
     elif found > SCHEMA_VERSION:
         msg = f"database schema version {found} is newer than this code ({SCHEMA_VERSION})"
         raise RuntimeError(msg)
+
+
+async def _add_columns(session: Session, types: ColumnTypes) -> None:
+    """Add the columns newer versions gave existing tables (CREATE TABLE IF NOT EXISTS skips
+    an existing table); each is looked for first, so an upgrade can be run again."""
+    for table, columns in _ADDED.items():
+        present = {row["name"] for row in await session.fetch(types.columns, table)}
+        for column in columns:
+            if column not in present:
+                await session.execute(f"ALTER TABLE {table} ADD COLUMN {column} {types.timestamp}")

@@ -18,7 +18,8 @@ async def test_text_question_is_answered_once_by_reply(bot: Bot) -> None:
     replies = bot.line.calls("/v2/bot/message/reply")
     assert len(replies) == 1
     assert replies[0].body["replyToken"] == ev["replyToken"]  # type: ignore[index]
-    assert "副作用" in _texts(replies[0])[0]
+    notice, answer = _texts(replies[0])  # a first message: the privacy notice, then the answer
+    assert "プライバシーポリシー" in notice and "副作用" in answer
     assert bot.line.calls("/v2/bot/message/push") == []
 
 
@@ -28,7 +29,7 @@ async def test_english_question_gets_english_answer_with_quick_replies(bot: Bot)
     await bot.settle()
     (reply,) = bot.line.calls("/v2/bot/message/reply")
     last = reply.messages[-1]
-    assert "side effect" in _texts(reply)[0].lower()
+    assert "side effect" in _texts(reply)[-1].lower()
     items = last["quickReply"]["items"]
     assert 1 <= len(items) <= 13
     assert all(len(i["action"]["label"]) <= 20 for i in items)
@@ -65,7 +66,7 @@ async def test_expired_reply_token_falls_back_to_push(bot: Bot) -> None:
     await bot.settle()
     assert len(bot.line.calls("/v2/bot/message/reply")) == 1
     (push,) = bot.line.calls("/v2/bot/message/push")
-    assert "副作用" in _texts(push)[0]
+    assert "副作用" in _texts(push)[-1]
     assert len(push.headers["X-Line-Retry-Key"]) == 36
 
 
@@ -97,7 +98,7 @@ async def test_postback_topic_and_language_switch(bot: Bot) -> None:
     await bot.send(events.postback("topic=cost"))
     await bot.settle()
     first, second = bot.line.calls("/v2/bot/message/reply")
-    assert _texts(first)[0].startswith("OK, I will answer in English")
+    assert _texts(first)[-1].startswith("OK, I will answer in English")
     assert "cost" in _texts(second)[0].lower()
 
 
@@ -106,7 +107,7 @@ async def test_sticker_gets_bilingual_please_type(bot: Bot) -> None:
     await bot.send(events.sticker())
     await bot.settle()
     (reply,) = bot.line.calls("/v2/bot/message/reply")
-    text = _texts(reply)[0]
+    text = _texts(reply)[-1]
     assert "文字" in text and "type your question" in text
     assert reply.messages[-1]["quickReply"]["items"]
 

@@ -33,6 +33,21 @@ class Backend:
     raw_url: str = ""
     schema: str = ""
 
+    async def execute(self, *statements: str) -> None:
+        """Run raw SQL on the backend's tables (to age a store back to an older schema)."""
+        if self.name == "sqlite":
+            path = self.url.removeprefix("sqlite:///")
+            with contextlib.closing(sqlite3.connect(path)) as conn, conn:
+                for statement in statements:
+                    conn.execute(statement)
+            return
+        conn = await asyncpg.connect(self.raw_url, server_settings={"search_path": self.schema})
+        try:
+            for statement in statements:
+                await conn.execute(statement)
+        finally:
+            await conn.close()
+
     async def values(self) -> list[tuple[str, str, str]]:
         """Every non-null value in every table, as (table, column, text)."""
         if self.name == "sqlite":

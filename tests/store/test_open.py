@@ -12,6 +12,7 @@ from bot.store import NewEvent, open_store, utc_now
 from bot.store.postgres import split_url
 from bot.store.schema import SCHEMA_VERSION
 from bot.store.sqlite import path_of
+from tests.store.conftest import Backend
 
 
 @pytest.mark.parametrize(
@@ -90,6 +91,29 @@ async def test_version_2_file_is_upgraded_in_place(tmp_path: Path) -> None:
     assert version == [(SCHEMA_VERSION,)]
     assert {"outbox_updated", "inbox_finished"}.isdisjoint(indexes)
     assert "inbox_finished_at" in indexes
+
+
+async def test_version_3_store_gets_the_privacy_columns(backend: Backend) -> None:
+    """A store written by schema version 3 opens with the notice and opt-out columns added to
+    its conversations, which keep their rows (no notice shown yet, no opt-out); opening it
+    again changes nothing."""
+    store = await open_store(backend.url)
+    await store.enqueue([NewEvent("line", "e1", "U-alice", "{}", utc_now())])
+    await store.close()
+    await backend.execute(
+        "ALTER TABLE conversations DROP COLUMN notice_at",
+        "ALTER TABLE conversations DROP COLUMN opted_out_at",
+        "UPDATE schema_version SET version = 3",
+    )
+
+    for _ in range(2):
+        store = await open_store(backend.url)
+        conv = await store.conversation_for_user("U-alice")
+        await store.close()
+        assert conv is not None and conv.notice_at is None and conv.keeps_text
+
+    versions = [v for table, column, v in await backend.values() if table == "schema_version"]
+    assert versions == [str(SCHEMA_VERSION)]
 
 
 async def test_newer_schema_is_refused(tmp_path: Path) -> None:
