@@ -1,7 +1,7 @@
 """`python -m bot COMMAND`: the one entry point for the server and the admin tools.
 
 The environment is read here, once, and passed down; commands that need no platform
-(`ask`, `chat`, `faq check`, `eval`) need no secrets.
+(`ask`, `chat`, `faq check`, `eval`) need no secrets, and `forget` needs only DATABASE_URL.
 """
 
 import argparse
@@ -22,7 +22,7 @@ def _knowledge(faq_dir: Path) -> "Knowledge":
 
     return build_knowledge(
         faq.load_or_raise(faq_dir),
-        i18n.load(ROOT / "locales"),
+        i18n.load(i18n.LOCALES),
         reading_cache=ROOT / "var" / "cache" / "readings.json",
         clinic=clinic.load_if_present(faq_dir.resolve().parent / "config" / "clinic.toml"),
     )
@@ -50,8 +50,17 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run one command; returns the process exit code."""
-    args = _parser().parse_args(argv)
+    """Run one command; returns the process exit code (130 after Ctrl-C, without a traceback:
+    stopping a command is not an error worth a page of stack)."""
+    try:
+        return _command(_parser().parse_args(argv))
+    except KeyboardInterrupt:
+        if sys.stdout.isatty():
+            print()  # the shell's prompt then starts on a line of its own, not after "^C"
+        return 130
+
+
+def _command(args: argparse.Namespace) -> int:
     if args.command == "faq":
         from bot import faq  # noqa: PLC0415
 

@@ -46,6 +46,7 @@ class Runtime:
     store: Store | None = None
     worker: Worker | None = None
     tasks: set[asyncio.Task[None]] = field(default_factory=set)
+    business_hours: hours.BusinessHours | None = None
 
 
 SETTINGS = web.AppKey("settings", Settings)
@@ -61,7 +62,7 @@ def load_knowledge(settings: Settings) -> Knowledge:
     root = settings.faq_dir.resolve().parent
     return build_knowledge(
         faq.load_or_raise(settings.faq_dir),
-        i18n.load(root / "locales"),
+        i18n.load(i18n.LOCALES),
         reading_cache=root / "var" / "cache" / "readings.json",
         clinic=clinic.load_if_present(root / "config" / "clinic.toml"),
     )
@@ -70,11 +71,15 @@ def load_knowledge(settings: Settings) -> Knowledge:
 def create_app(
     settings: Settings, *, clock: Clock = utc_now, knowledge: Knowledge | None = None
 ) -> web.Application:
-    """The whole server as one aiohttp application."""
+    """The whole server as one aiohttp application; a broken FAQ, clinic or hours file raises
+    here (FaqError, ClinicError, HoursError), before anything listens or opens."""
     app = web.Application(client_max_size=MAX_BODY)
     app[SETTINGS] = settings
     app[CLOCK] = clock
-    app[RUNTIME] = Runtime(knowledge or load_knowledge(settings))
+    app[RUNTIME] = Runtime(
+        knowledge or load_knowledge(settings),
+        business_hours=hours.load(settings.hours_file) if settings.hours_file else None,
+    )
     app.router.add_post("/line/webhook", line_webhook)
     app.router.add_get("/healthz", healthz)
     if settings.slack is not None:
@@ -90,7 +95,7 @@ async def _resources(app: web.Application) -> AsyncIterator[None]:
     try:
         api = AsyncMessagingApi(client)
         policy = handoff.Policy(
-            hours=hours.load(settings.hours_file) if settings.hours_file else None,
+            hours=runtime.business_hours,
             wait_minutes=settings.handoff_wait_minutes,
             idle=timedelta(hours=settings.handoff_idle_hours),
         )

@@ -5,7 +5,11 @@ clinic open now", "when does it next open" and "when have N open minutes passed"
 the TOML by hand, so `load` reports every problem at once as `file:line: message` (positions
 come from the TOML scanner in `bot.faq_lint`) and never returns half a schedule. Everything else
 is pure: time is an argument, datetimes must be aware, and arithmetic runs in UTC so real minutes
-are counted even in a zone with DST. Imports no I/O library and keeps no state.
+are counted even in a zone with DST. Imports no I/O library.
+
+Japan's national holidays come by rule from `jpholiday` (substitute holidays and 国民の休日
+included), not from a list an admin must extend every December; the file holds only the
+clinic's own closures. The one piece of state is jpholiday's memo of dates it has worked out.
 """
 
 import re
@@ -20,6 +24,7 @@ from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from babel.dates import format_datetime
+from jpholiday import JPHoliday
 
 from bot.faq_lint import Key, Problem, SourceMap, name, scan, toml_problem
 from bot.lang import Lang
@@ -27,9 +32,13 @@ from bot.lang import Lang
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")  # date.weekday() order
 CLINIC_TIMEZONE = ZoneInfo("Asia/Tokyo")
 HORIZON_DAYS = 60  # closed for longer than this means a config mistake, not a holiday
-_KEYS = ("timezone", "weekly", "holidays", "special")
+_KEYS = ("timezone", "national_holidays", "closed", "weekly", "special")
 _RANGE = re.compile(r"(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})")
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_MONTH_DAY = re.compile(r"(\d{2})-(\d{2})")
+ClosedDay = date | tuple[int, int]  # a date once, or (month, day) every year
+# Our own calendar rather than jpholiday's module-level one, which `jpholiday.register` changes.
+_JAPAN = JPHoliday()
 _FORMATS: Mapping[Lang, tuple[str, str]] = {
     "ja": ("ja_JP", "y年M月d日(E) H:mm"),  # 2026年12月1日(火) 9:00
     "en": ("en_US", "EEE, MMM d, y, h:mm a"),  # Tue, Dec 1, 2026, 9:00 AM
@@ -45,18 +54,31 @@ class Span(NamedTuple):
 
 @dataclass(frozen=True)
 class BusinessHours:
-    """When staff answer: a weekly pattern, closed dates, and dated overrides."""
+    """When staff answer: a weekly pattern, closed days, and dated overrides."""
 
     timezone: ZoneInfo
     weekly: tuple[tuple[Span, ...], ...]  # seven days, Monday first
-    holidays: frozenset[date]
+    closed: frozenset[date]  # the clinic's own closures, once
     special: Mapping[date, tuple[Span, ...]]
+    closed_yearly: frozenset[tuple[int, int]] = frozenset()  # (month, day): every year
+    national_holidays: bool = True  # closed on Japan's national holidays
 
     def spans(self, day: date) -> tuple[Span, ...]:
         """The openings of a local date; an override wins, so a holiday can still open."""
         if day in self.special:
             return self.special[day]
-        return () if day in self.holidays else self.weekly[day.weekday()]
+        return () if self.closed_on(day) else self.weekly[day.weekday()]
+
+    def closed_on(self, day: date) -> bool:
+        """Whether a local date is a closed day: a clinic closure or a national holiday."""
+        if day in self.closed or (day.month, day.day) in self.closed_yearly:
+            return True
+        return self.national_holidays and is_national_holiday(day)
+
+
+def is_national_holiday(day: date) -> bool:
+    """A Japanese national holiday (国民の祝日), substitute holiday (振替休日) or 国民の休日."""
+    return _JAPAN.is_holiday(day)
 
 
 class HoursError(Exception):
@@ -170,18 +192,14 @@ class _Reader:
         self.problems.append(Problem(self.path, self.source.line(key), f"{name(key)}: {message}"))
 
     def build(self, data: dict[str, Any]) -> BusinessHours:
-        self.unknown((), data, _KEYS)
+        self.unknown((), {key: value for key, value in data.items() if key != "holidays"}, _KEYS)
         weekly = self.table(data, "weekly")
         self.unknown(("weekly",), weekly, WEEKDAYS)
         for key in WEEKDAYS:
             if key not in weekly:
                 self.fail(("weekly",), f"{key} is missing; write {key} = [] for a closed day")
         week = tuple(self.spans(("weekly", key), weekly.get(key, [])) for key in WEEKDAYS)
-        holidays = data.get("holidays", [])
-        if not isinstance(holidays, list):
-            self.fail(("holidays",), 'expected a list of dates like "2026-12-29"')
-            holidays = []
-        closed = {self.date(("holidays", index), day) for index, day in enumerate(holidays)}
+        national, days = self.closures(data)
         special = {
             self.date(("special", key), key): self.spans(("special", key), ranges)
             for key, ranges in self.table(data, "special").items()
@@ -189,9 +207,29 @@ class _Reader:
         return BusinessHours(
             self.timezone(data.get("timezone")),
             week,
-            frozenset(day for day in closed if day is not None),
+            frozenset(day for day in days if isinstance(day, date)),
             MappingProxyType({day: spans for day, spans in special.items() if day is not None}),
+            frozenset(day for day in days if isinstance(day, tuple)),
+            national,
         )
+
+    def closures(self, data: dict[str, Any]) -> tuple[bool, list[ClosedDay | None]]:
+        """Whether national holidays close the clinic, and its own closed days."""
+        if "holidays" in data:  # the hand-typed list of national holidays, before jpholiday
+            self.fail(
+                ("holidays",),
+                "no longer read: national holidays now come by rule (national_holidays = true);"
+                ' list only the clinic\'s own closed days, as closed = ["12-29", "2027-04-30"]',
+            )
+        national = data.get("national_holidays", True)
+        if not isinstance(national, bool):
+            self.fail(("national_holidays",), "expected true (closed on them) or false")
+            national = True
+        closed = data.get("closed", [])
+        if not isinstance(closed, list):
+            self.fail(("closed",), 'expected a list of dates like "2026-12-29" or "12-29"')
+            closed = []
+        return national, [self.closure(("closed", i), day) for i, day in enumerate(closed)]
 
     def unknown(self, table: Key, data: dict[str, Any], known: tuple[str, ...]) -> None:
         for key in sorted(data.keys() - set(known)):
@@ -215,7 +253,7 @@ class _Reader:
         self.fail(("timezone",), missing if value is None else f"unknown time zone {value!r}")
         return CLINIC_TIMEZONE
 
-    def date(self, key: Key, value: object) -> date | None:
+    def date(self, key: Key, value: object, *, every_year: bool = False) -> date | None:
         if isinstance(value, date) and not isinstance(value, datetime):
             return value  # a bare TOML date: 2026-12-29
         if isinstance(value, str) and _DATE.fullmatch(value.strip()):
@@ -223,8 +261,22 @@ class _Reader:
                 return date.fromisoformat(value.strip())
             except ValueError:
                 pass
-        self.fail(key, f"{value!r} is not a date (YYYY-MM-DD)")
+        forms = "YYYY-MM-DD, or MM-DD for every year" if every_year else "YYYY-MM-DD"
+        self.fail(key, f"{value!r} is not a date ({forms})")
         return None
+
+    def closure(self, key: Key, value: object) -> ClosedDay | None:
+        """A closed day: a date once ("2026-10-30"), or a month and day every year ("12-29")."""
+        match = _MONTH_DAY.fullmatch(value.strip()) if isinstance(value, str) else None
+        if match is None:
+            return self.date(key, value, every_year=True)
+        month, day = int(match[1]), int(match[2])
+        try:
+            date(2000, month, day)  # a leap year, so 02-29 is a day some years have
+        except ValueError:
+            self.fail(key, f"{value!r} is not a day of the year (MM-DD)")
+            return None
+        return month, day
 
     def spans(self, key: Key, value: object) -> tuple[Span, ...]:
         if not isinstance(value, list):

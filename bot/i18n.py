@@ -16,6 +16,9 @@ from babel.messages.pofile import read_po
 from bot.lang import LANGS, Lang
 
 DOMAIN = "messages"
+# The catalogs translate the msgids written in bot/**.py, so they belong with the code, in the
+# repository's `locales/`: never next to an FAQ folder (`--faq DIR` is only content).
+LOCALES = Path(__file__).resolve().parents[1] / "locales"
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import cast
-from urllib.parse import urlparse
+from urllib.parse import parse_qsl, urlencode, urlparse, urlsplit, urlunsplit
 
 from bot.lang import Lang
 
@@ -113,7 +113,7 @@ class Settings:
         secret = required("LINE_CHANNEL_SECRET")
         token = required("LINE_CHANNEL_ACCESS_TOKEN")
         line_api = url("LINE_API_BASE", DEFAULT_LINE_API, ("http", "https")).rstrip("/")
-        database = url("DATABASE_URL", DEFAULT_DATABASE, ("sqlite", "postgresql", "postgres"))
+        database = _database(env, problems)
         level = env.get("LOG_LEVEL", "INFO").strip().upper() or "INFO"
         if level not in logging.getLevelNamesMapping():
             problems.append(f"LOG_LEVEL must be one of DEBUG, INFO, WARNING, ERROR; got {level!r}")
@@ -162,6 +162,38 @@ class Settings:
             https_proxy=(env.get("HTTPS_PROXY") or env.get("https_proxy") or "").strip() or None,
             staff_lang=cast("Lang", staff_lang),  # checked against ("ja", "en") above
         )
+
+
+def database_url(env: Mapping[str, str]) -> str:
+    """DATABASE_URL alone, checked, for commands that touch only the store (`forget`): they
+    must not demand the LINE and Slack secrets."""
+    problems: list[str] = []
+    url = _database(env, problems)
+    if problems:
+        raise SettingsError(problems)
+    return url
+
+
+def _database(env: Mapping[str, str], problems: list[str]) -> str:
+    url = env.get("DATABASE_URL", "").strip() or DEFAULT_DATABASE
+    if urlparse(url).scheme not in ("sqlite", "postgresql", "postgres"):
+        problems.append("DATABASE_URL must start with sqlite:// or postgresql:// or postgres://")
+    return url
+
+
+def without_password(url: str) -> str:
+    """A database URL fit to print: a password, in the user part or as `?password=`, left out."""
+    parts = urlsplit(url)
+    pairs = parse_qsl(parts.query, keep_blank_values=True)
+    query = [(key, value) for key, value in pairs if key != "password"]
+    if parts.password is None and query == pairs:
+        return url  # unchanged: urlunsplit would turn sqlite:///x into sqlite:/x
+    if parts.password is not None:
+        host = parts.hostname or ""
+        host = f"[{host}]" if ":" in host else host  # an IPv6 address
+        user = f"{parts.username}@" if parts.username else ""
+        parts = parts._replace(netloc=user + host + (f":{parts.port}" if parts.port else ""))
+    return urlunsplit(parts._replace(query=urlencode(query)))
 
 
 _SLACK_VARS = ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_STAFF_CHANNEL")

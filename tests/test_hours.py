@@ -4,7 +4,7 @@ Inputs are UTC instants, as the webhook and the store hand them over; each id sa
 instant is on the clinic's clock (Asia/Tokyo, UTC+9 all year). December 2026 starts on a Tuesday.
 """
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -25,12 +25,14 @@ from bot.lang import Lang
 ROOT = Path(__file__).resolve().parents[1]
 TOKYO = ZoneInfo("Asia/Tokyo")
 
-# The shipped schedule's shape, with only the closed dates these tests need.
+# The shipped schedule's shape: national holidays by rule (2026-11-03 and 2026-11-23 here), the
+# year-end break every year, and one closure of the clinic's own (a Friday).
 HOURS_TOML = """\
 timezone = "Asia/Tokyo"
-holidays = [
-    "2026-11-03", "2026-11-23",
-    "2026-12-29", "2026-12-30", "2026-12-31", "2027-01-01", "2027-01-02", "2027-01-03",
+national_holidays = true
+closed = [
+    "2026-10-30",
+    "12-29", "12-30", "12-31", "01-01", "01-02", "01-03",
 ]
 
 [weekly]
@@ -229,10 +231,84 @@ def test_shipped_hours_load() -> None:
     assert add_business_minutes(hours, jst("2026-12-04 17:55"), 15) == jst("2026-12-05 09:10")
     assert not is_open(hours, jst("2026-12-01 13:30"))
     assert not is_open(hours, jst("2026-12-06 10:00"))
-    year_end = {date(2026, 12, day) for day in (29, 30, 31)} | {date(2027, 1, d) for d in (1, 2, 3)}
-    assert year_end <= hours.holidays
-    national = {date(2026, 9, 22), date(2026, 5, 6), date(2027, 3, 22), date(2027, 11, 23)}
-    assert national <= hours.holidays
+
+
+@pytest.mark.parametrize(
+    "day",
+    [
+        pytest.param(date(2026, 12, 29), id="year-end-break-2026-tue"),
+        pytest.param(date(2027, 1, 2), id="new-year-break-2027-sat"),
+        pytest.param(date(2035, 12, 31), id="year-end-break-2035-mon"),
+        pytest.param(date(2041, 1, 2), id="new-year-break-2041-wed"),
+    ],
+)
+def test_shipped_hours_close_the_clinics_own_days_every_year(day: date) -> None:
+    """The year-end break of config/hours.toml closes the clinic every year, with no list to
+    extend: the hand-typed dates used to stop at 2028-01-03."""
+    hours = load(ROOT / "config" / "hours.toml")
+
+    assert hours.closed_on(day)
+    assert not is_open(hours, datetime.combine(day, time(10), TOKYO))
+
+
+@pytest.mark.parametrize(
+    ("day", "why"),
+    [
+        pytest.param(date(2026, 5, 6), "振替休日", id="substitute-2026-05-06-wed"),
+        pytest.param(date(2027, 3, 22), "振替休日", id="substitute-for-equinox-2027-03-22-mon"),
+        pytest.param(date(2026, 9, 22), "国民の休日", id="citizens-holiday-2026-09-22-tue"),
+        pytest.param(date(2030, 1, 14), "成人の日", id="coming-of-age-2030-01-14-mon"),
+        pytest.param(date(2030, 8, 12), "振替休日", id="substitute-2030-08-12-mon"),
+        pytest.param(date(2030, 9, 23), "秋分の日", id="equinox-2030-09-23-mon"),
+    ],
+)
+def test_national_holidays_close_by_rule(day: date, why: str) -> None:
+    """Japan's national holidays, substitute holidays included, close the clinic in any year,
+    though the shipped file lists none of them."""
+    hours = load(ROOT / "config" / "hours.toml")
+    ten = datetime.combine(day, time(10), TOKYO)
+
+    assert day.weekday() < 5, why  # a weekday the week would open on
+    assert hours.weekly[day.weekday()]
+    assert hours.closed_on(day)
+    assert not is_open(hours, ten)
+    assert next_opening(hours, ten).date() > day
+
+
+def test_an_ordinary_weekday_of_2030_is_open() -> None:
+    """The day after a 2030 holiday opens as usual, so the rule closes holidays only."""
+    hours = load(ROOT / "config" / "hours.toml")
+
+    assert not hours.closed_on(date(2030, 1, 15))
+    assert is_open(hours, jst("2030-01-15 10:00"))
+
+
+def test_national_holidays_can_be_kept_open(tmp_path: Path) -> None:
+    """`national_holidays = false` opens on them as on any weekday; the clinic's own closures
+    still close."""
+    text = HOURS_TOML.replace("national_holidays = true", "national_holidays = false")
+    hours = load(write(tmp_path, text))
+
+    assert is_open(hours, jst("2030-01-14 10:00"))
+    assert is_open(hours, jst("2026-11-03 10:00"))
+    assert not is_open(hours, jst("2026-12-30 10:00"))
+
+
+@pytest.mark.parametrize(
+    ("day", "closed"),
+    [
+        pytest.param(date(2026, 10, 30), True, id="closure-once-2026-10-30-fri"),
+        pytest.param(date(2027, 10, 29), False, id="not-the-next-year"),
+        pytest.param(date(2031, 12, 30), True, id="closure-every-year-2031-12-30-tue"),
+        pytest.param(date(2031, 12, 26), False, id="the-friday-before-it"),
+    ],
+)
+def test_closures_from_the_file(tmp_path: Path, day: date, closed: bool) -> None:
+    """The clinic's own closures come from the file: "YYYY-MM-DD" once, "MM-DD" every year."""
+    hours = load(write(tmp_path, HOURS_TOML))
+
+    assert hours.closed_on(day) is closed
+    assert is_open(hours, datetime.combine(day, time(10), TOKYO)) is not closed
 
 
 @pytest.mark.parametrize(
@@ -245,54 +321,72 @@ def test_shipped_hours_load() -> None:
         ),
         pytest.param(
             {'sat = ["09:00-13:00"]': 'sat = ["09:00-25:00"]'},
-            "hours.toml:13: weekly.sat[0]: 25:00 is not a time of day",
+            "hours.toml:14: weekly.sat[0]: 25:00 is not a time of day",
             id="bad-time",
         ),
         pytest.param(
             {'sat = ["09:00-13:00"]': 'sat = ["13:00-09:00"]'},
-            "hours.toml:13: weekly.sat[0]: '13:00-09:00' ends before it starts",
+            "hours.toml:14: weekly.sat[0]: '13:00-09:00' ends before it starts",
             id="end-before-start",
         ),
         pytest.param(
             {'sat = ["09:00-13:00"]': 'sat = ["9-13"]'},
-            """hours.toml:13: weekly.sat[0]: '9-13' is not a range like "09:00-13:00\"""",
+            """hours.toml:14: weekly.sat[0]: '9-13' is not a range like "09:00-13:00\"""",
             id="not-a-range",
         ),
         pytest.param(
             {'sat = ["09:00-13:00"]': 'sat = ["09:00-13:00", "12:00-14:00"]'},
-            "hours.toml:13: weekly.sat[1]: '12:00-14:00' overlaps another range of the day",
+            "hours.toml:14: weekly.sat[1]: '12:00-14:00' overlaps another range of the day",
             id="overlap",
         ),
         pytest.param(
-            {'"2026-11-03"': '"2026-11-31"'},
-            "hours.toml:3: holidays[0]: '2026-11-31' is not a date (YYYY-MM-DD)",
-            id="bad-holiday",
+            {'"2026-10-30"': '"2026-11-31"'},
+            "hours.toml:4: closed[0]: '2026-11-31' is not a date (YYYY-MM-DD, or MM-DD for every"
+            " year)",
+            id="bad-closed-date",
+        ),
+        pytest.param(
+            {'"12-30"': '"02-30"'},
+            "hours.toml:5: closed[2]: '02-30' is not a day of the year (MM-DD)",
+            id="bad-closed-day-of-the-year",
+        ),
+        pytest.param(
+            {"national_holidays = true": 'national_holidays = "yes"'},
+            "hours.toml:2: national_holidays: expected true (closed on them) or false",
+            id="national-holidays-not-a-boolean",
+        ),
+        pytest.param(
+            {"national_holidays = true": 'holidays = ["2026-11-03"]'},
+            "hours.toml:2: holidays: no longer read: national holidays now come by rule"
+            " (national_holidays = true); list only the clinic's own closed days, as"
+            ' closed = ["12-29", "2027-04-30"]',
+            id="the-old-holiday-list",
         ),
         pytest.param(
             {"2026-12-28 =": "2026-12-32 ="},
-            "hours.toml:17: special.2026-12-32: '2026-12-32' is not a date (YYYY-MM-DD)",
+            "hours.toml:18: special.2026-12-32: '2026-12-32' is not a date (YYYY-MM-DD)",
             id="bad-special-date",
         ),
         pytest.param(
             {"sun = []": "sun = []\nholiday = []"},
-            "hours.toml:15: weekly.holiday: unknown key; expected one of mon, tue, wed, thu,"
+            "hours.toml:16: weekly.holiday: unknown key; expected one of mon, tue, wed, thu,"
             " fri, sat, sun",
             id="unknown-weekday",
         ),
         pytest.param(
             {"sun = []\n": ""},
-            "hours.toml:7: weekly: sun is missing; write sun = [] for a closed day",
+            "hours.toml:8: weekly: sun is missing; write sun = [] for a closed day",
             id="missing-weekday",
         ),
         pytest.param(
-            {"sun = []\n": "sun = []\nholidays = []\n"},
-            "hours.toml:15: weekly.holidays: unknown key; expected one of mon, tue, wed, thu,"
+            {"sun = []\n": "sun = []\nclosed = []\n"},
+            "hours.toml:16: weekly.closed: unknown key; expected one of mon, tue, wed, thu,"
             " fri, sat, sun; move it above [weekly]",
             id="top-level-key-under-a-table",
         ),
         pytest.param(
             {"sun = []": "sun = closed"},
-            "hours.toml:14:7: Invalid value",
+            "hours.toml:15:7: Invalid value",
             id="toml-syntax",
         ),
     ],
@@ -316,7 +410,7 @@ def test_load_reports_every_problem_at_once(tmp_path: Path) -> None:
     """All mistakes come back together, in file order, so one edit can fix them all."""
     text = (
         HOURS_TOML.replace('"Asia/Tokyo"', '"Mars/Olympus"')
-        .replace('"2026-11-03"', '"2026-02-30"')
+        .replace('"2026-10-30"', '"2026-02-30"')
         .replace('mon = ["09:00-13:00",', 'mun = ["09:00-13:00",')
         .replace('tue = ["09:00-13:00"', 'tue = ["09:00-24:30"')
         .replace('sat = ["09:00-13:00"]', 'sat = ["13:00-09:00"]')
@@ -328,9 +422,9 @@ def test_load_reports_every_problem_at_once(tmp_path: Path) -> None:
     lines = str(raised.value).replace(f"{tmp_path}/", "").splitlines()
     assert lines == [
         "hours.toml:1: timezone: unknown time zone 'Mars/Olympus'",
-        "hours.toml:3: holidays[0]: '2026-02-30' is not a date (YYYY-MM-DD)",
-        "hours.toml:7: weekly: mon is missing; write mon = [] for a closed day",
-        "hours.toml:8: weekly.mun: unknown key; expected one of mon, tue, wed, thu, fri, sat, sun",
-        "hours.toml:9: weekly.tue[0]: 24:30 is not a time of day",
-        "hours.toml:13: weekly.sat[0]: '13:00-09:00' ends before it starts",
+        "hours.toml:4: closed[0]: '2026-02-30' is not a date (YYYY-MM-DD, or MM-DD for every year)",
+        "hours.toml:8: weekly: mon is missing; write mon = [] for a closed day",
+        "hours.toml:9: weekly.mun: unknown key; expected one of mon, tue, wed, thu, fri, sat, sun",
+        "hours.toml:10: weekly.tue[0]: 24:30 is not a time of day",
+        "hours.toml:14: weekly.sat[0]: '13:00-09:00' ends before it starts",
     ]

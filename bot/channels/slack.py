@@ -5,6 +5,10 @@ Bolt checks the signature (401 on a bad or stale one). Listeners run before the 
 to the inbox under a unique key (Slack's `event_id`, or the button's `action_ts`), so Slack's
 retries are recognised as duplicates instead of being dropped blindly, and the worker does the
 rest. `/faq` and mentions are read-only look-ups answered at once.
+
+Bolt gets a logger of ours (`bolt_logger`): Bolt copies that logger's level and filters onto
+every logger it makes. Without it, Bolt copies the root logger's level when it is built, so at
+LOG_LEVEL=INFO a request with a bad signature was logged whole, patient text and all.
 """
 
 import json
@@ -18,6 +22,7 @@ from typing import Any
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.async_app import AsyncApp
+from slack_bolt.logger.messages import warning_client_prioritized_and_token_skipped
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.channels.slack_cards import ACTIONS
@@ -44,6 +49,41 @@ class SlackInbound:
 
 
 BOLT = web.AppKey("bolt", AsyncApp)
+BOLT_LOGGER = f"{__name__}.bolt"
+# What Bolt's messages put just before a request or response body.
+_BODY_MARKERS = ("body:", "for the request (")
+WITHHELD = "[request body withheld]"
+
+
+class _NoBodies(logging.Filter):
+    """Keeps request bodies out of Bolt's log lines at any level, and drops the one warning
+    that is false for this app.
+
+    The warning: Bolt reads SLACK_BOT_TOKEN from os.environ by itself whenever `token` is not
+    passed, and warns "`token` will be unused" because we pass a client. That client is built
+    from the same variable (through Settings) and carries SLACK_API_BASE, which Bolt's own
+    client could not, so there is nothing to fix but the message.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        if message == warning_client_prioritized_and_token_skipped():
+            return False
+        folded = message.casefold()
+        cut = min((i for m in _BODY_MARKERS if (i := folded.find(m)) >= 0), default=-1)
+        if cut >= 0:
+            record.msg, record.args = f"{message[:cut]}{WITHHELD}", ()
+        return True
+
+
+def bolt_logger() -> logging.Logger:
+    """The base logger handed to Bolt: WARNING and above only (Bolt logs bodies at INFO), and
+    bodies withheld from what is left (a skipped middleware warns with the whole body)."""
+    logger = logging.getLogger(BOLT_LOGGER)
+    logger.setLevel(logging.WARNING)
+    if not any(isinstance(found, _NoBodies) for found in logger.filters):
+        logger.addFilter(_NoBodies())
+    return logger
 
 
 def is_staff_reply(event: dict[str, Any], channel: str) -> bool:
@@ -58,7 +98,13 @@ def is_staff_reply(event: dict[str, Any], channel: str) -> bool:
 
 def build(client: AsyncWebClient, signing_secret: str, inbound: SlackInbound) -> AsyncApp:
     """The Bolt app with every listener; Bolt calls `auth.test` on the first request."""
-    app = AsyncApp(client=client, signing_secret=signing_secret, process_before_response=True)
+    app = AsyncApp(
+        client=client,
+        signing_secret=signing_secret,
+        process_before_response=True,
+        logger=bolt_logger(),
+        name=BOLT_LOGGER,  # else Bolt names its loggers after this file, via inspect.stack()
+    )
 
     @app.event("message")
     async def message_posted(body: dict[str, Any], event: dict[str, Any]) -> None:

@@ -1,18 +1,31 @@
 """`ask` and `chat`: the core in a terminal, for admins checking answers and for newcomers.
 
 `ask` decides each message as the first of a new conversation (one line out per line in);
-`chat` keeps the conversation state between lines, exactly as the server does per patient.
+`chat` keeps the conversation state between lines, exactly as the server does per patient, and
+reads quick replies and the menu button through LINE's own postback handling, so what a tap does
+in chat is what it does on LINE.
 """
 
 import json
+import unicodedata
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import TextIO
 
-from bot.core import choose, decide
+from bot.core import decide, privacy
 from bot.core.decision import Decision, State
 from bot.core.knowledge import Knowledge
-from bot.lang import Lang
+from bot.lang import DEFAULT_LANG, Lang
+from bot.patient import _postback as line_postback
+
+QUIT = frozenset({"quit", "exit", "終了"})
+MENU = frozenset({"menu", "メニュー"})  # LINE's menu button sends `menu=1`
+# The postback data forms of `bot.core.decision.Choice`; typed as is, chat sends them as taps.
+POSTBACK_KEYS = frozenset({"topic", "lang", "staff", "menu", "privacy"})
+HELP = (
+    "Type a question in Japanese or English. A number taps that quick reply, `menu` opens the "
+    "topic menu, `lang=en` or `staff=asked` sends that postback; quit, exit, 終了 or Ctrl-D ends."
+)
 
 
 def as_json(decision: Decision) -> str:
@@ -64,37 +77,59 @@ def ask(
 
 
 def chat(lines: Iterable[str], knowledge: Knowledge, out: TextIO, *, prompt: bool) -> None:
-    """An interactive conversation; a number picks the numbered quick reply."""
+    """An interactive conversation until a quit word or the end of input."""
     state = State()
     last: Decision | None = None
     if prompt:
-        out.write("Type a question in Japanese or English (Ctrl-D to quit).\n> ")
+        out.write(HELP + "\n> ")
         out.flush()
     for raw in lines:
         text = raw.strip()
-        if text.isdigit() and last and 1 <= int(text) <= len(last.choices):
-            data = last.choices[int(text) - 1].data
-            decision = _picked(data, state, knowledge) or decide(
-                last.choices[int(text) - 1].label, state, datetime.now(UTC), knowledge
-            )
+        if unicodedata.normalize("NFKC", text).casefold() in QUIT:
+            return
+        data = tapped(text, last)
+        if data is not None:
+            decision = postback(data, state, knowledge)
         elif text:
             decision = decide(text, state, datetime.now(UTC), knowledge)
         else:
-            continue
-        state, last = decision.state, decision
-        out.write(decision.text + "\n")
-        for i, choice in enumerate(decision.choices, 1):
-            out.write(f"  {i}) {choice.label}\n")
-        if decision.needs_staff:
-            out.write("  (staff would be notified here)\n")
+            decision = None
+        if decision is not None:
+            state, last = decision.state, decision
+            _show(decision, out)
         if prompt:
             out.write("> ")
         out.flush()
+    if prompt:
+        out.write("\n")  # after Ctrl-D, so the shell's prompt starts on a line of its own
 
 
-def _picked(data: str, state: State, knowledge: Knowledge) -> Decision | None:
-    """A tapped quick reply that names a topic is answered directly, as on LINE."""
-    key, _, value = data.partition("=")
-    if key == "topic" and value in knowledge.faq.topics:
-        return choose(value, state.lang or "ja", state, knowledge)
+def tapped(text: str, last: Decision | None) -> str | None:
+    """The postback data a chat line stands for: a quick reply's number, the menu button, or
+    postback data typed as is; None for a message to decide."""
+    if unicodedata.normalize("NFKC", text).casefold() in MENU:
+        return "menu=1"
+    if text.isdigit() and last and 1 <= int(text) <= len(last.choices):
+        return last.choices[int(text) - 1].data
+    key, sep, _value = text.partition("=")
+    if sep and key in POSTBACK_KEYS and not any(c.isspace() for c in text):
+        return text
     return None
+
+
+def postback(data: str, state: State, knowledge: Knowledge) -> Decision:
+    """A tap, decided as the LINE webhook decides it (`bot.patient`); no hand-off was ever
+    opened here, so a deletion has no staff to tell."""
+    lang = state.lang or DEFAULT_LANG
+    key, _, value = data.partition("=")
+    if key == "privacy":
+        return privacy.postback(value, lang, state, knowledge, staff_saw=False)
+    return line_postback(data, lang, state, knowledge)
+
+
+def _show(decision: Decision, out: TextIO) -> None:
+    out.write(decision.text + "\n")
+    for i, choice in enumerate(decision.choices, 1):
+        out.write(f"  {i}) {choice.label}\n")
+    if decision.needs_staff:
+        out.write("  (staff would be notified here)\n")

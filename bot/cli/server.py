@@ -1,23 +1,37 @@
-"""`serve` and `forget`: the commands that read the environment and touch the store."""
+"""`serve` and `forget`: the commands that read the environment and touch the store.
+
+Each mistake an operator can make at start-up (a config file, a busy port, a database that is
+not there) ends the command with one line naming it, never a traceback.
+"""
 
 import argparse
 import asyncio
+import errno
 import logging
 import os
+import sqlite3
 import sys
+from collections.abc import Mapping
+from pathlib import Path
 
 from aiohttp import web
 
 from bot.clinic import ClinicError
 from bot.faq import FaqError
-from bot.settings import Settings, SettingsError
+from bot.hours import HoursError
+from bot.settings import Settings, SettingsError, database_url, without_password
 from bot.store import open_store
 
 logger = logging.getLogger("bot.serve")
 
+# bind() errors that mean "this port cannot be had", as opposed to a bug worth a traceback.
+_PORT_ERRORS = frozenset({errno.EADDRINUSE, errno.EACCES, errno.EADDRNOTAVAIL})
+
 
 def run_server_command(args: argparse.Namespace) -> int:
     """Run `serve` or `forget` with settings from the environment."""
+    if args.command == "forget":
+        return forget_command(os.environ, args.user_id)
     try:
         settings = Settings.from_env(os.environ, faq_dir=args.faq)
     except SettingsError as err:
@@ -26,8 +40,6 @@ def run_server_command(args: argparse.Namespace) -> int:
     from bot import logs  # noqa: PLC0415
 
     logs.configure(settings.log_level)
-    if args.command == "forget":
-        return asyncio.run(_forget(settings.database_url, args.user_id))
     return _serve(settings)
 
 
@@ -36,6 +48,9 @@ def _serve(settings: Settings) -> int:
 
     try:
         app = create_app(settings)
+    except HoursError as err:
+        print(err, file=sys.stderr)  # one `file:line: message` line per problem
+        return 1
     except (FaqError, ClinicError) as err:
         print(f"{err}\nFix these files (python -m bot faq check).", file=sys.stderr)
         return 1
@@ -53,16 +68,64 @@ def _serve(settings: Settings) -> int:
             "Slack is not configured: hand-offs cannot reach staff; "
             "patients who need a person are asked to call the clinic"
         )
-    logger.info("serving on port %d", settings.port)
-    web.run_app(app, port=settings.port, print=None, shutdown_timeout=15, access_log=None)
+
+    def listening(*_: object) -> None:
+        """aiohttp calls its `print` once the port is bound: only then is the server serving."""
+        logger.info("serving on port %d", settings.port)
+
+    try:
+        web.run_app(app, port=settings.port, print=listening, shutdown_timeout=15, access_log=None)
+    except OSError as err:
+        if err.errno not in _PORT_ERRORS:
+            raise
+        reason = "already in use" if err.errno == errno.EADDRINUSE else os.strerror(err.errno)
+        print(f"cannot listen on port {settings.port} (PORT): {reason}", file=sys.stderr)
+        return 1
     return 0
 
 
-async def _forget(database_url: str, user_id: str) -> int:
-    store = await open_store(database_url)
+def forget_command(env: Mapping[str, str], user_id: str) -> int:
+    """`forget USER_ID`: needs only DATABASE_URL, says which database it erased from, and
+    never creates an empty SQLite file in place of the one the operator meant."""
     try:
-        rows = await store.forget(user_id)
-    finally:
-        await store.close()
+        url = database_url(env)
+    except SettingsError as err:
+        print(err, file=sys.stderr)
+        return 2
+    where = without_password(url)
+    if url.startswith("sqlite:"):
+        from bot.store.sqlite import path_of  # noqa: PLC0415
+
+        try:
+            path = Path(path_of(url))
+        except ValueError as err:
+            print(f"forget: {err} (DATABASE_URL={where})", file=sys.stderr)
+            return 2
+        if path.name != ":memory:" and not path.is_file():
+            missing = f"forget: no database at {path.resolve()} (DATABASE_URL={where})"
+            print(missing, file=sys.stderr)
+            return 1
+        where = f"{where} ({path.resolve()})"
+    try:
+        rows = asyncio.run(_forget(url, user_id))
+    except (OSError, ValueError, sqlite3.DatabaseError) as err:  # no server, a bad URL, no db
+        print(f"forget: cannot open {where}: {err}", file=sys.stderr)
+        return 1
+    print(f"database: {where}")
+    if rows == 0:
+        print(
+            f"warning: nothing stored about {user_id} in this database: check the user id and "
+            "DATABASE_URL (nothing was erased)",
+            file=sys.stderr,
+        )
+        return 0
     print(f"forgot the patient: {rows} rows erased or anonymised")
     return 0
+
+
+async def _forget(database: str, user_id: str) -> int:
+    store = await open_store(database)
+    try:
+        return await store.forget(user_id)
+    finally:
+        await store.close()
