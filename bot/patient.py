@@ -87,10 +87,10 @@ async def _decide(
     lang = state.lang or DEFAULT_LANG
     if event.kind == "text":
         return core.decide(event.text or "", state, ctx.now, k), {}
-    key, _sep, value = (event.postback or "").partition("=")
+    key, _sep, _value = (event.postback or "").partition("=")
     if event.kind == "postback" and key == "privacy":  # in every state, like typed requests
         staff_saw = conv.data.get("handoff") is not None
-        return privacy.postback(value, lang, state, k, staff_saw=staff_saw), {}
+        return decide_postback(event.postback or "", lang, state, k, staff_saw=staff_saw), {}
     if event.kind == "follow":
         name, lang = await _profile(ctx, event.user_id or "")
         _ = texts.texts_for(k.catalogs, lang)
@@ -107,7 +107,7 @@ async def _decide(
     if state.owner is not Owner.BOT:  # postbacks and stickers while staff answer: pass them on
         return Decision(Kind.RELAY, "relay", lang, "", needs_staff=True, state=state), {}
     if event.kind == "postback":
-        return _postback(event.postback or "", lang, state, k), {}
+        return decide_postback(event.postback or "", lang, state, k), {}
     _ = texts.texts_for(k.catalogs, lang)  # stickers, images, audio, location...
     return Decision(
         Kind.FALLBACK,
@@ -119,8 +119,15 @@ async def _decide(
     ), {}
 
 
-def _postback(data: str, lang: Lang, state: State, k: Knowledge) -> Decision:
+def decide_postback(
+    data: str, lang: Lang, state: State, k: Knowledge, *, staff_saw: bool = False
+) -> Decision:
+    """A tap's decision, the one parser of postback data (`topic=`, `lang=`, `staff=`,
+    `privacy=`, anything else opens the menu) for LINE and for `chat`; `staff_saw` says whether
+    a deletion has a hand-off thread to tell."""
     key, _, value = data.partition("=")
+    if key == "privacy":
+        return privacy.postback(value, lang, state, k, staff_saw=staff_saw)
     if key == "topic" and value in k.faq.topics:
         return core.choose(value, lang, state, k)
     if key == "lang" and value in ("ja", "en"):

@@ -12,11 +12,11 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import TextIO
 
-from bot.core import decide, privacy
+from bot.core import decide
 from bot.core.decision import Decision, State
 from bot.core.knowledge import Knowledge
 from bot.lang import DEFAULT_LANG, Lang
-from bot.patient import _postback as line_postback
+from bot.patient import decide_postback
 
 QUIT = frozenset({"quit", "exit", "終了"})
 MENU = frozenset({"menu", "メニュー"})  # LINE's menu button sends `menu=1`
@@ -120,11 +120,7 @@ def tapped(text: str, last: Decision | None) -> str | None:
 def postback(data: str, state: State, knowledge: Knowledge) -> Decision:
     """A tap, decided as the LINE webhook decides it (`bot.patient`); no hand-off was ever
     opened here, so a deletion has no staff to tell."""
-    lang = state.lang or DEFAULT_LANG
-    key, _, value = data.partition("=")
-    if key == "privacy":
-        return privacy.postback(value, lang, state, knowledge, staff_saw=False)
-    return line_postback(data, lang, state, knowledge)
+    return decide_postback(data, state.lang or DEFAULT_LANG, state, knowledge)
 
 
 def _show(decision: Decision, out: TextIO) -> None:

@@ -60,7 +60,8 @@ def _serve(settings: Settings) -> int:
     if placeholders:
         logger.warning(
             "config/clinic.toml still has placeholder values (%s): patients are given them "
-            "in safety replies; replace them with the clinic's real facts",
+            "in safety replies, FAQ answers and the privacy notice; replace them with the "
+            "clinic's real facts",
             ", ".join(placeholders),
         )
     if settings.slack is None:
