@@ -41,6 +41,4 @@ catalogs: $(VENV)/.installed
 # Regenerate the kana readings of the shipped FAQ's kanji (bot/nlu/readings.json) after editing
 # the FAQ, so that a first start needs no dictionary; tests fail while it is out of date.
 readings: $(VENV)/.installed
-	$(PY) -c 'from bot import faq; from bot.core.knowledge import faq_texts;\
-	from bot.nlu.reading import write_seed;\
-	print(write_seed(faq_texts(faq.load_or_raise(__import__("pathlib").Path("faq")))), "readings")'
+	$(PY) -m bot faq readings

@@ -10,6 +10,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from bot.nlu.reading import SEED
+
 if TYPE_CHECKING:
     from bot.core.knowledge import Knowledge
 
@@ -39,14 +41,34 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("chat", help="talk to the bot in this terminal")
     faq = sub.add_parser("faq", help="FAQ tools")
     faq_sub = faq.add_subparsers(dest="faq_command", required=True)
-    check = faq_sub.add_parser("check", help="validate the FAQ files")
+    check = faq_sub.add_parser("check", help="validate the FAQ and config files")
     check.add_argument("dir", nargs="?", type=Path, default=None)
+    readings = faq_sub.add_parser(
+        "readings", help="record the kana readings of the FAQ's kanji (bot/nlu/readings.json)"
+    )
+    readings.add_argument("dir", nargs="?", type=Path, default=None)
     ev = sub.add_parser("eval", help="accuracy on a labelled TSV")
     ev.add_argument("file", type=Path)
     sub.add_parser("serve", help="run the webhook server (config from the environment)")
     forget = sub.add_parser("forget", help="erase everything stored about one LINE user")
     forget.add_argument("user_id")
     return parser
+
+
+def _write_readings(directory: Path) -> int:
+    """`faq readings`: the seed that lets a first start skip the kana dictionary."""
+    from bot import faq  # noqa: PLC0415
+    from bot.core.knowledge import faq_texts  # noqa: PLC0415
+    from bot.nlu.reading import write_seed  # noqa: PLC0415
+
+    try:
+        loaded = faq.load_or_raise(directory)
+    except faq.FaqError as err:
+        print(f"{err}\nThe FAQ has errors; run `python -m bot faq check`.", file=sys.stderr)
+        return 1
+    count = write_seed(faq_texts(loaded), SEED)
+    print(f"{SEED}: {count} readings")
+    return 0
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -65,8 +87,16 @@ def _command(args: argparse.Namespace) -> int:
         from bot import faq  # noqa: PLC0415
 
         directory = args.dir or args.faq
-        clinic_file = directory.resolve().parent / "config" / "clinic.toml"
-        return faq.check(directory, sys.stdout, clinic_file=clinic_file)
+        if args.faq_command == "readings":
+            return _write_readings(directory)
+        config = directory.resolve().parent / "config"
+        return faq.check(
+            directory,
+            sys.stdout,
+            clinic_file=config / "clinic.toml",
+            hours_file=config / "hours.toml",
+            seed=SEED,
+        )
     if args.command in ("ask", "chat", "eval"):
         from bot.faq import FaqError  # noqa: PLC0415
 

@@ -151,19 +151,35 @@ def check(
     out: TextIO,
     required: Iterable[str] = REQUIRED_TOPICS,
     clinic_file: Path | None = None,
+    hours_file: Path | None = None,
+    seed: Path | None = None,
 ) -> int:
-    """`python -m bot faq check`: print every problem (the FAQ's, then the clinic file's),
-    then a summary; 1 on any error, else 0."""
+    """`python -m bot faq check`: print every problem (the FAQ's, then each config file's,
+    then a stale readings seed), then a summary; 1 on any error, else 0."""
     files, problems = inspect(directory, tuple(required))
     if clinic_file is not None:
+        unparsed = [p for p in problems if p.message.startswith("invalid TOML")]
+        rest = [p for p in problems if p not in unparsed]
         filled = sorted(
-            [*problems, *_filled_problems(files, clinic_file)],
+            [*rest, *_filled_problems(files, clinic_file)],
             key=lambda p: (str(p.path), p.line, p.column or 0),
         )
-        problems = [*filled, *clinic.problems(clinic_file)]
+        problems = [*unparsed, *filled, *clinic.problems(clinic_file)]
+    if hours_file is not None and hours_file.is_file():
+        problems += _hours_problems(hours_file)
+    errors = sum(problem.severity == "error" for problem in problems)
+    if seed is not None and not errors and _stale(_build(files), seed):
+        problems.append(
+            Problem(
+                seed,
+                0,
+                "out of date for this FAQ (the first start would load a dictionary, ~0.5 s): "
+                f"run `python -m bot faq readings {directory}` and commit the file",
+                "warning",
+            )
+        )
     for problem in problems:
         out.write(f"{problem}\n")
-    errors = sum(problem.severity == "error" for problem in problems)
     warnings = len(problems) - errors
     paths = len(list(directory.glob("*.toml"))) if directory.is_dir() else 0
     topics = len({file.id for file in files if file.is_topic and file.id is not None})
@@ -172,6 +188,23 @@ def check(
         f" {_count(errors, 'error')}, {_count(warnings, 'warning')}\n"
     )
     return 1 if errors else 0
+
+
+def _stale(faq: Faq, seed: Path) -> bool:
+    from bot.core.knowledge import faq_texts  # noqa: PLC0415 - the core imports this module
+    from bot.nlu.reading import is_stale  # noqa: PLC0415
+
+    return is_stale(faq_texts(faq), seed)
+
+
+def _hours_problems(path: Path) -> list[Problem]:
+    from bot import hours  # noqa: PLC0415 - babel and jpholiday: only when there is a file
+
+    try:
+        hours.load(path)
+    except hours.HoursError as err:
+        return err.problems
+    return []
 
 
 # What a placeholder shows when the clinic left its optional value empty (clinic.toml allows

@@ -166,10 +166,15 @@ class Problem:
     column: int | None = None
 
     def __str__(self) -> str:
-        where = f"{self.path}:{self.line}" if self.line else f"{self.path}/"
+        where = f"{self.path}:{self.line}" if self.line else _place(self.path)
         where += f":{self.column}" if self.line and self.column else ""
         prefix = "warning: " if self.severity == "warning" else ""
         return f"{where}: {prefix}{self.message}"
+
+
+def _place(path: Path) -> str:
+    """A folder is shown with its slash (`faq/`); a missing file by its name."""
+    return str(path) if path.suffix else f"{path}/"
 
 
 _TOML_AT = re.compile(r"\s*\(at line (\d+), column (\d+)\)$")

@@ -217,22 +217,26 @@ class FaqFile:
 
 
 def inspect(directory: Path, required: tuple[str, ...]) -> tuple[list[FaqFile], list[Problem]]:
-    """Parse and check every `*.toml` in `directory`; problems sorted by path and line."""
+    """Parse and check every `*.toml` in `directory`: files that do not parse come first (the
+    one real error an admin must fix), then the rest sorted by path and line, without the
+    cascade a broken file would cause (a follow-up naming its topic is not "unknown")."""
     if not directory.is_dir():
         return [], [Problem(directory, 0, "FAQ directory not found")]
     paths = sorted(directory.glob("*.toml"), key=lambda path: path.name)
-    problems = [] if paths else [Problem(directory, 0, "no FAQ files (*.toml) in this directory")]
+    unparsed = [] if paths else [Problem(directory, 0, "no FAQ files (*.toml) in this directory")]
+    problems: list[Problem] = []
     files = []
     for path in paths:
         parsed = _parse(path)
         if isinstance(parsed, Problem):
-            problems.append(parsed)
+            unparsed.append(parsed)
         else:
             files.append(parsed)
             problems += _check_file(parsed) + _check_content(parsed)
-    problems += _check_ids(files) + _check_follow_ups(files) + _check_questions(files)
+    broken = frozenset(problem.path.stem for problem in unparsed)
+    problems += _check_ids(files) + _check_follow_ups(files, broken) + _check_questions(files)
     problems += _check_menu(files) + _check_required(directory, files, required)
-    return files, sorted(problems, key=lambda p: (str(p.path), p.line, p.column or 0))
+    return files, [*unparsed, *sorted(problems, key=lambda p: (str(p.path), p.line, p.column or 0))]
 
 
 def question_key(question: str) -> str:
@@ -438,9 +442,10 @@ def _check_ids(files: list[FaqFile]) -> list[Problem]:
     return problems
 
 
-def _check_follow_ups(files: list[FaqFile]) -> list[Problem]:
-    """Every follow-up names a topic, or its quick reply would lead nowhere."""
-    known = {file.id for file in files if file.is_topic}
+def _check_follow_ups(files: list[FaqFile], broken: frozenset[str]) -> list[Problem]:
+    """Every follow-up names a topic, or its quick reply would lead nowhere (a topic whose
+    file does not parse is not reported again: `broken` holds those file names)."""
+    known = {file.id for file in files if file.is_topic} | broken
     return [
         file.problem(key, f"{name(key)}: unknown topic {topic_id!r}")
         for file in files

@@ -75,6 +75,18 @@ def test_faq_check_passes_on_shipped_files() -> None:
     assert "0 errors" in result.stdout
 
 
+def test_faq_readings_rewrites_the_seed_it_checks_against() -> None:
+    """`faq readings` writes the seed `faq check` compares with; for the shipped FAQ (whose
+    seed a test keeps current) it writes the same file again."""
+    seed = ROOT / "bot" / "nlu" / "readings.json"
+    before = seed.read_text(encoding="utf-8")
+    result = run("faq", "readings")
+    assert result.returncode == 0, result.stderr
+    assert "readings" in result.stdout
+    assert seed.read_text(encoding="utf-8") == before
+    assert "out of date" not in run("faq", "check").stdout
+
+
 def test_faq_check_reports_a_broken_file_precisely(tmp_path: Path) -> None:
     """A TOML syntax error is reported with file, line and column, and exit 1."""
     (tmp_path / "cost.toml").write_text('id = "cost"\n[ja]\nlabel = "費用\n', encoding="utf-8")

@@ -6,7 +6,9 @@ from pathlib import Path
 
 import pytest
 
+from bot.core.knowledge import faq_texts
 from bot.faq import Entry, FaqError, Problem, Topic, check, load, load_or_raise
+from bot.nlu.reading import write_seed
 
 # A valid topic; the tables below edit it, so their line numbers refer to this layout.
 BASE = """\
@@ -280,7 +282,8 @@ def test_error_is_reported_at_its_file_and_line(
 
 
 def test_every_problem_in_every_file_is_reported_at_once(faq_dir: Path) -> None:
-    """One run lists all problems of all files, sorted by path and line."""
+    """One run lists all problems of all files: files that do not parse first, then the rest
+    sorted by path and line."""
     write(
         faq_dir,
         {
@@ -293,9 +296,9 @@ def test_every_problem_in_every_file_is_reported_at_once(faq_dir: Path) -> None:
     _, problems = load(faq_dir, required=("a", "b", "c", "d"))
 
     assert [str(p).split(": ")[0] for p in problems] == [
+        "faq/b.toml:2:4",
         "faq/",  # missing topic 'd' (b.toml exists, so 'b' is not reported missing)
         "faq/a.toml:10",
-        "faq/b.toml:2:4",
         "faq/c.toml:3",
         "faq/c.toml:6",
     ]
@@ -613,3 +616,51 @@ def test_check_fails_on_a_missing_directory(faq_dir: Path) -> None:
         "faq/nope/: FAQ directory not found",
         "faq check: 0 files, 0 topics, 1 error, 0 warnings",
     ]
+
+
+def test_a_broken_file_is_reported_first_and_alone(faq_dir: Path) -> None:
+    """The one real error comes first; follow-ups naming the broken topic are not errors too."""
+    b_follows_a = topic("b", {"menu = true": 'menu = true\nfollow_ups = ["a"]'})
+    write(
+        faq_dir,
+        {"a.toml": "id = 'a'\n[ja\n", "b.toml": b_follows_a, "out_of_scope.toml": OUT_OF_SCOPE},
+    )
+    out = io.StringIO()
+
+    result = check(faq_dir, out, required=("b",))
+
+    printed = out.getvalue().splitlines()
+    assert result == 1
+    assert printed[0].startswith("faq/a.toml:2:4: invalid TOML")
+    assert printed[1:] == ["faq check: 3 files, 1 topic, 1 error, 0 warnings"]
+
+
+def test_check_reads_the_hours_file(faq_dir: Path, tmp_path: Path) -> None:
+    """A broken hours.toml fails `faq check` with its line, like a broken FAQ file."""
+    write(faq_dir, only_a({}))
+    hours_file = tmp_path / "hours.toml"
+    hours_file.write_text('timezone = "Asia/Tokyo"\nopening = "9-18"\n', encoding="utf-8")
+    out = io.StringIO()
+
+    result = check(faq_dir, out, required=REQUIRED, hours_file=hours_file)
+
+    assert result == 1
+    assert f"{hours_file}:2: opening: unknown key" in out.getvalue()
+
+
+def test_a_stale_readings_seed_is_a_warning_with_the_command(faq_dir: Path, tmp_path: Path) -> None:
+    """A new kanji word the seed lacks: warned, with the command that fixes it; then quiet."""
+    write(faq_dir, only_a({"aの質問": "鰻重の値段は"}))
+    seed = tmp_path / "readings.json"
+    seed.write_text("{}\n", encoding="utf-8")
+    out = io.StringIO()
+
+    assert check(faq_dir, out, required=REQUIRED, seed=seed) == 0
+    assert "warning: out of date for this FAQ" in out.getvalue()
+    assert "python -m bot faq readings" in out.getvalue()
+
+    faq = load_or_raise(faq_dir, REQUIRED)
+    write_seed(faq_texts(faq), seed)
+    quiet = io.StringIO()
+    check(faq_dir, quiet, required=REQUIRED, seed=seed)
+    assert "out of date" not in quiet.getvalue()

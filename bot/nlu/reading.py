@@ -111,6 +111,13 @@ def _readings(items: Iterable[str]) -> dict[str, str]:
     }
 
 
+def is_stale(texts: Iterable[str], path: Path = SEED) -> bool:
+    """Whether the seed at `path` holds other words than `texts` need (no dictionary loaded:
+    the words are compared, not their readings)."""
+    words, chars = _needed(texts)
+    return set(_load(path)) != words | chars
+
+
 def write_seed(texts: Iterable[str], path: Path = SEED) -> int:
     """Write `seed_readings(texts)` to `path` (sorted, one file in the repository)."""
     readings = seed_readings(texts)
