@@ -18,12 +18,13 @@ if TYPE_CHECKING:
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def _knowledge(faq_dir: Path) -> "Knowledge":
+def _knowledge(faq_dir: Path, cold_start: bool = False) -> "Knowledge":
     from bot import clinic, faq, i18n  # noqa: PLC0415
-    from bot.core.knowledge import build_knowledge  # noqa: PLC0415
+    from bot.core import knowledge  # noqa: PLC0415
 
-    return build_knowledge(
-        faq.load_or_raise(faq_dir),
+    loaded = faq.load_or_raise(faq_dir)
+    return knowledge.build_knowledge(
+        knowledge.cold_start(loaded) if cold_start else loaded,
         i18n.load(i18n.LOCALES),
         reading_cache=ROOT / "var" / "cache" / "readings.json",
         clinic=clinic.load_if_present(faq_dir.resolve().parent / "config" / "clinic.toml"),
@@ -49,6 +50,12 @@ def _parser() -> argparse.ArgumentParser:
     readings.add_argument("dir", nargs="?", type=Path, default=None)
     ev = sub.add_parser("eval", help="accuracy on a labelled TSV")
     ev.add_argument("file", type=Path)
+    ev.add_argument(
+        "--cold-start",
+        action="store_true",
+        help="match with only each topic's first example question per language, its label "
+        "and its answer (a new clinic's FAQ)",
+    )
     sub.add_parser("serve", help="run the webhook server (config from the environment)")
     forget = sub.add_parser("forget", help="erase everything stored about one LINE user")
     forget.add_argument("user_id")
@@ -101,7 +108,7 @@ def _command(args: argparse.Namespace) -> int:
         from bot.faq import FaqError  # noqa: PLC0415
 
         try:
-            knowledge = _knowledge(args.faq)
+            knowledge = _knowledge(args.faq, getattr(args, "cold_start", False))
         except FaqError as err:
             print(f"{err}\nThe FAQ has errors; run `python -m bot faq check`.", file=sys.stderr)
             return 1
@@ -128,6 +135,8 @@ def _offline(args: argparse.Namespace, knowledge: "Knowledge") -> int:
     except (OSError, ValueError) as err:
         print(err, file=sys.stderr)
         return 2
+    if getattr(args, "cold_start", False):
+        print("cold start: each topic's first example question per language, label and answer")
     print(report(outcomes))
     return 0 if summarize(outcomes).meets_targets() else 1
 

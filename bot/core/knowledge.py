@@ -6,16 +6,18 @@ has the clinic's values filled into the answers (`{phone}` → its number), so e
 the staff's `/faq` lookup show real text; matching reads the answers without placeholders.
 """
 
+import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
+from types import MappingProxyType
 
 from bot.clinic import Clinic
 from bot.faq import Faq, fill_answers
 from bot.faq_lint import without_placeholders
 from bot.i18n import Catalogs
 from bot.lang import LANGS
-from bot.nlu.features import Reader
+from bot.nlu.features import Reader, Weights
 from bot.nlu.matcher import Index, build
 from bot.nlu.reading import build_reader
 
@@ -56,6 +58,25 @@ def _examples(faq: Faq) -> Iterator[tuple[str, str]]:
             yield OUT_OF_SCOPE, question
 
 
+def cold_start(faq: Faq) -> Faq:
+    """`faq` as a new clinic would first write it: each topic keeps its label, its answer and
+    only its first example question per language (out-of-scope examples likewise).
+
+    `python -m bot eval --cold-start FILE` measures how much the matcher gets from so little."""
+    topics = {
+        topic_id: replace(
+            topic,
+            ja=replace(topic.ja, questions=topic.ja.questions[:1]),
+            en=replace(topic.en, questions=topic.en.questions[:1]),
+        )
+        for topic_id, topic in faq.topics.items()
+    }
+    out_of_scope = {lang: questions[:1] for lang, questions in faq.out_of_scope.items()}
+    return replace(
+        faq, topics=MappingProxyType(topics), out_of_scope=MappingProxyType(out_of_scope)
+    )
+
+
 def _vocabulary_texts(faq: Faq) -> Iterator[str]:
     for topic in faq.topics.values():
         for lang in LANGS:
@@ -63,6 +84,48 @@ def _vocabulary_texts(faq: Faq) -> Iterator[str]:
             yield entry.label
             yield without_placeholders(entry.answer)
             yield from entry.questions
+
+
+_SENTENCE_END = re.compile(r"(?<=[。!?！？])|(?<=[.!?])\s+|\n+")
+_BULLET = re.compile(r"^\s*(?:[-・*※]|\d+[.)])\s*")
+
+
+def _sentences(answer: str) -> list[str]:
+    """The sentences and list items of an answer, placeholders blanked, bullets cut."""
+    parts = (_BULLET.sub("", part).strip() for part in _SENTENCE_END.split(answer))
+    return [part for part in parts if part]
+
+
+def _documents(faq: Faq) -> Iterator[tuple[str, str]]:
+    """One text per topic, its labels and answer sentences, matched as a weaker example of
+    the topic (`Weights.document`). A sentence found in more than one answer (the disclosure,
+    "call 119 if …") or one that points to another topic ("see "Side effects"") says nothing
+    about which topic is meant, and is left out."""
+    per_topic = {
+        topic.id: {
+            lang: _sentences(without_placeholders(topic.entry(lang).answer)) for lang in LANGS
+        }
+        for topic in faq.topics.values()
+    }
+    seen: dict[str, set[str]] = {}
+    for topic_id, by_lang in per_topic.items():
+        for sentences in by_lang.values():
+            for sentence in sentences:
+                seen.setdefault(sentence, set()).add(topic_id)
+    for topic in faq.topics.values():
+        kept = []
+        for lang in LANGS:
+            others = [
+                other.entry(lang).label for other in faq.topics.values() if other is not topic
+            ]
+            kept.append(topic.entry(lang).label)
+            for sentence in per_topic[topic.id][lang]:
+                points_elsewhere = any(
+                    f"「{other}」" in sentence or f'"{other}"' in sentence for other in others
+                )
+                if len(seen[sentence]) == 1 and not points_elsewhere:
+                    kept.append(sentence)
+        yield topic.id, "\n".join(kept)
 
 
 def faq_texts(faq: Faq) -> list[str]:
@@ -77,6 +140,7 @@ def build_knowledge(
     thresholds: Thresholds | None = None,
     reading_cache: Path | None = None,
     clinic: Clinic | None = None,
+    weights: Weights | None = None,
 ) -> Knowledge:
     """Index `faq` for matching and fill the clinic's values into its answers; `reader`
     defaults to readings of the FAQ's own kanji words, kept in `reading_cache` between runs.
@@ -91,6 +155,8 @@ def build_knowledge(
         examples,
         reader,
         _vocabulary_texts(faq),
+        weights=weights,
         negative=frozenset({OUT_OF_SCOPE}),
+        documents=_documents(faq),
     )
     return Knowledge(filled, index, catalogs, thresholds or Thresholds(), clinic)

@@ -167,6 +167,13 @@ class Weights:
     idf_power: float = 1.0  # >1 lets rare, telling features outweigh common domain words
     second: float = 0.1  # share of a topic's second-best example added to its score
     centroid: float = 0.5  # share of the score from the topic's centroid (vs. nearest example)
+    # A topic's own words (labels and answer sentences, one document per topic) count as a
+    # weaker example: `document` times cosine^(1 - coverage) * (share of the message's weight
+    # the document holds)^coverage. The share is what matters for a long answer vs. a short
+    # message; the cosine keeps a message that merely mentions one answer word low.
+    document: float = 0.6
+    document_coverage: float = 0.75
+    document_centroid: float = 1.0  # its weight in its topic's centroid (a question's is 1)
 
 
 def stem(word: str) -> str:

@@ -7,7 +7,7 @@ so the cost grows with the overlap, not with the size of the FAQ.
 """
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 from bot.nlu.features import Reader, Weights, extract
@@ -42,6 +42,7 @@ class Index:
         weights: Weights | None = None,
         negative: frozenset[str] = frozenset(),
         foreign: Vocabulary | None = None,
+        documents: Sequence[tuple[str, str]] = (),
     ) -> None:
         weights = weights or Weights()
         self._reader = reader
@@ -51,6 +52,10 @@ class Index:
         self._topics = [topic for topic, _ in examples]
         bags = [extract(text, reader, weights) for _, text in examples]
         self._speller = Speller(key[2:] for bag in bags for key in bag if key.startswith("w:"))
+        # Labels and answers: a weaker example of their topic (`Weights.document`), so a
+        # topic with one example question is still found by the words of its answer.
+        docs = [(topic, extract(text, reader, weights)) for topic, text in documents]
+        docs = [(topic, bag) for topic, bag in docs if bag] if weights.document else []
         # A negative example ("ボトックスの料金") votes only with what sets it apart from the
         # FAQ (ボトックス), never with what it shares with a real topic (料金).
         positive = {
@@ -72,7 +77,7 @@ class Index:
             for key in bag
         )
         df: dict[str, int] = {}
-        for bag in bags:
+        for bag in bags:  # answers do not count: their words would outweigh the questions'
             for key in bag:
                 df[key] = df.get(key, 0) + 1
         n = len(bags)
@@ -90,6 +95,20 @@ class Index:
             for key, value in vec.items():
                 self._postings.setdefault(key, []).append((i, value / norm))
                 total[key] = total.get(key, 0.0) + value / norm
+        # Document postings (IDF of the questions; a feature only answers have gets the
+        # unseen weight). The document also joins its topic's centroid: with hundreds of
+        # questions it changes little, with one or two it says what the topic is about.
+        self._doc_topics = [topic for topic, _ in docs]
+        self._doc_postings: dict[str, list[tuple[int, float]]] = {}
+        for i, (topic, bag) in enumerate(docs):
+            vec = {key: tf * self._idf.get(key, self._unseen_idf) for key, tf in bag.items()}
+            norm = math.sqrt(sum(v * v for v in vec.values())) or 1.0
+            centroid = sums.get(topic) if weights.document_centroid else None
+            for key, value in vec.items():
+                self._doc_postings.setdefault(key, []).append((i, value / norm))
+                if centroid is not None:
+                    share = weights.document_centroid * value / norm
+                    centroid[key] = centroid.get(key, 0.0) + share
         # Each topic's centroid: what its ways of asking have in common.
         self._centroids: dict[str, list[tuple[str, float]]] = {}
         for topic, total in sums.items():
@@ -103,6 +122,19 @@ class Index:
         unknown = [(kind, w) for kind, w in words if not self._vocabulary.knows(kind, w)]
         foreign = sum(1 for kind, w in unknown if self._foreign and self._foreign.knows(kind, w))
         return len(unknown), len(words), foreign
+
+    def _document_scores(self, query: dict[str, float], norm: float) -> Iterator[tuple[str, float]]:
+        """Each topic document's score for `query` (see `Weights.document`)."""
+        dots: dict[int, float] = {}
+        held: dict[int, float] = {}
+        for key, qv in query.items():
+            for i, ev in self._doc_postings.get(key, ()):
+                dots[i] = dots.get(i, 0.0) + qv * ev
+                held[i] = held.get(i, 0.0) + qv * qv
+        cover = self._weights.document_coverage
+        for i, dot in dots.items():
+            cosine, share = dot / norm, held[i] / (norm * norm)
+            yield self._doc_topics[i], self._weights.document * cosine ** (1 - cover) * share**cover
 
     def rank(self, text: str, limit: int = 5) -> Ranking:
         """The `limit` closest topics to `text`, with cosine scores in [0, 1]."""
@@ -123,12 +155,9 @@ class Index:
         # topic: two ways of asking that both fit are better evidence than one.
         top: dict[str, list[float]] = {}
         for i, dot in dots.items():
-            pair = top.setdefault(self._topics[i], [0.0, 0.0])
-            score = dot / norm
-            if score > pair[0]:
-                pair[0], pair[1] = score, pair[0]
-            elif score > pair[1]:
-                pair[1] = score
+            _keep_best(top, self._topics[i], dot / norm)
+        for topic, score in self._document_scores(query, norm):
+            _keep_best(top, topic, score)
         central: dict[str, float] = {}
         for key, qv in query.items():
             for topic, cv in self._centroids.get(key, ()):
@@ -142,12 +171,22 @@ class Index:
         return Ranking(tuple(ranked), unknown, content, foreign, foreign_share)
 
 
+def _keep_best(top: dict[str, list[float]], topic: str, score: float) -> None:
+    """Keep the two best scores of `topic` in `top`."""
+    pair = top.setdefault(topic, [0.0, 0.0])
+    if score > pair[0]:
+        pair[0], pair[1] = score, pair[0]
+    elif score > pair[1]:
+        pair[1] = score
+
+
 def build(
     examples: Iterable[tuple[str, str]],
     reader: Reader,
     vocabulary_texts: Iterable[str],
     weights: Weights | None = None,
     negative: frozenset[str] = frozenset(),
+    documents: Iterable[tuple[str, str]] = (),
 ) -> Index:
     """An index over the examples; the vocabulary comes from all FAQ text, answers included.
 
@@ -162,4 +201,5 @@ def build(
         weights=weights,
         negative=negative,
         foreign=foreign,
+        documents=list(documents),
     )
