@@ -5,6 +5,7 @@ The environment is read here, once, and passed down; commands that need no platf
 """
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -59,6 +60,9 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("serve", help="run the webhook server (config from the environment)")
     forget = sub.add_parser("forget", help="erase everything stored about one LINE user")
     forget.add_argument("user_id")
+    report = sub.add_parser("report", help="the questions the bot could not answer, grouped")
+    report.add_argument("--since", metavar="YYYY-MM-DD", help="from this day (default: 7 days)")
+    report.add_argument("--format", choices=["md", "csv"], default="md", help="default: md")
     return parser
 
 
@@ -103,6 +107,17 @@ def _command(args: argparse.Namespace) -> int:
             clinic_file=config / "clinic.toml",
             hours_file=config / "hours.toml",
             seed=SEED,
+        )
+    if args.command == "report":
+        from bot.cli.report import report_command  # noqa: PLC0415
+
+        return report_command(
+            os.environ,
+            since=args.since,
+            fmt=args.format,
+            knowledge=lambda: _knowledge(args.faq),
+            out=sys.stdout,
+            err=sys.stderr,
         )
     if args.command in ("ask", "chat", "eval"):
         from bot.faq import FaqError  # noqa: PLC0415

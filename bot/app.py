@@ -13,9 +13,11 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import timedelta
 from functools import partial
+from typing import TypedDict
 
 import aiohttp
 from aiohttp import web
+from aiohttp.typedefs import Handler, Middleware
 from linebot.v3.messaging import AsyncApiClient, AsyncMessagingApi, Configuration
 from linebot.v3.webhook import SignatureValidator
 from slack_sdk.web.async_client import AsyncWebClient
@@ -73,7 +75,9 @@ def create_app(
 ) -> web.Application:
     """The whole server as one aiohttp application; a broken FAQ, clinic or hours file raises
     here (FaqError, ClinicError, HoursError), before anything listens or opens."""
-    app = web.Application(client_max_size=MAX_BODY)
+    app = web.Application(
+        client_max_size=MAX_BODY, middlewares=[_body_within(settings.http_body_timeout)]
+    )
     app[SETTINGS] = settings
     app[CLOCK] = clock
     app[RUNTIME] = Runtime(
@@ -86,6 +90,61 @@ def create_app(
         app.router.add_post("/slack/events", slack.slack_events)
     app.cleanup_ctx.append(_resources)
     return app
+
+
+# After an early answer (400, 408, 413) a client still sending gets this long to finish, so
+# that it can read the answer; a slow one is not kept for aiohttp's default 10 s.
+LINGER_S = 2.0
+
+
+class RunnerOptions(TypedDict):
+    """What `web.AppRunner` (or `web.run_app`) is given, from `runner_options`."""
+
+    keepalive_timeout: float
+    handler_cancellation: bool
+    lingering_time: float
+
+
+def runner_options(settings: Settings) -> RunnerOptions:
+    """How the server treats connections, for `serve` and the tests alike.
+
+    aiohttp's keep-alive timer runs from the moment a connection opens and again after each
+    response, and closes the connection if no complete request head has arrived by then: so
+    HTTP_KEEPALIVE_TIMEOUT bounds idle connections and slow heads alike (aiohttp's own default,
+    3,630 s, kept them for an hour). Behind a reverse proxy it must exceed the proxy's idle
+    timeout for its upstream connections, or the proxy may reuse one the app is closing (a 502).
+    A handler is cancelled when its client goes away: nothing is left waiting for nobody, and
+    a half-stored webhook rolls back, to be redelivered.
+    """
+    return RunnerOptions(
+        keepalive_timeout=float(settings.http_keepalive_timeout),
+        handler_cancellation=True,
+        lingering_time=LINGER_S,
+    )
+
+
+def _body_within(seconds: float) -> Middleware:
+    """Read each request's whole body within `seconds` of its head, else 408 and close.
+
+    Without it a client sending its body a byte at a time holds a handler (and a connection)
+    for as long as it likes: aiohttp times out idle connections, not slow reads. The body is
+    kept by aiohttp, so handlers' own `request.read()` return it at once.
+    """
+
+    @web.middleware
+    async def body_within(request: web.Request, handler: Handler) -> web.StreamResponse:
+        if request.body_exists:
+            try:
+                async with asyncio.timeout(seconds):
+                    await request.read()  # 413 over client_max_size, as before
+            except TimeoutError:
+                logger.warning("request body not received within %s s: closed", seconds)
+                response = web.json_response({"error": "request body too slow"}, status=408)
+                response.force_close()
+                return response
+        return await handler(request)
+
+    return body_within
 
 
 async def _resources(app: web.Application) -> AsyncIterator[None]:

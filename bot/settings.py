@@ -83,6 +83,11 @@ class Settings:
     staff_labels: tuple[tuple[str, str], ...] = ()
     staff_lang: Lang = "ja"
     https_proxy: str | None = None
+    # Connections (docs/deployment-notes-reliability.md): a request head must arrive within
+    # http_keepalive_timeout of connecting or of the previous response, a body within
+    # http_body_timeout of its head.
+    http_keepalive_timeout: int = 75
+    http_body_timeout: int = 10
 
     @classmethod
     def from_env(cls, env: Mapping[str, str], *, faq_dir: Path) -> "Settings":
@@ -135,6 +140,8 @@ class Settings:
         staff_lang = env.get("STAFF_LANG", "ja").strip() or "ja"
         if staff_lang not in ("ja", "en"):
             problems.append(f"STAFF_LANG must be ja or en, got {staff_lang!r}")
+        keepalive = integer("HTTP_KEEPALIVE_TIMEOUT", 75, 1, 3600)
+        body_timeout = integer("HTTP_BODY_TIMEOUT", 10, 1, 300)
         labels = tuple(
             (lang, env[f"STAFF_LABEL_{lang.upper()}"])
             for lang in ("ja", "en")
@@ -161,6 +168,8 @@ class Settings:
             staff_labels=labels,
             https_proxy=(env.get("HTTPS_PROXY") or env.get("https_proxy") or "").strip() or None,
             staff_lang=cast("Lang", staff_lang),  # checked against ("ja", "en") above
+            http_keepalive_timeout=keepalive,
+            http_body_timeout=body_timeout,
         )
 
 

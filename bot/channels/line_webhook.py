@@ -4,6 +4,12 @@ Nothing is decided here. The raw body's signature is checked with line-bot-sdk's
 (over the exact bytes: re-serialised JSON would not match), each event is written to the inbox
 under its `webhookEventId` (so a redelivery is recognised and handled once), the worker is woken
 and LINE gets its 200. Bad requests get a precise status and a short JSON reason, never a trace.
+
+Every signed body is classified here, so that nothing LINE (or anyone holding the secret) can
+send makes a 500 or an event that fails five times: a body that is not an envelope is a 400
+with the reason; inside an envelope, text is made storable (`line_events.cleaned`), and an
+event with a mistyped field is stored as unprocessable (failed, with the field's name), logged
+once, and never retried.
 """
 
 import json
@@ -15,7 +21,7 @@ from typing import Any
 from aiohttp import web
 from linebot.v3.webhook import SignatureValidator
 
-from bot.channels.line_events import user_of
+from bot.channels.line_events import TooDeepError, cleaned, unprocessable, user_of
 from bot.logs import fields
 from bot.store import Clock, NewEvent, Store
 
@@ -41,18 +47,37 @@ def _error(status: int, reason: str) -> web.Response:
     return web.json_response({"error": reason}, status=status)
 
 
-def _events(body: str) -> list[dict[str, Any]] | None:
-    """The body's events when it is a LINE webhook envelope, else None."""
+def _envelope(body: str) -> list[dict[str, Any]] | str:  # noqa: PLR0911 - a reason each
+    """The body's events, storable, when it is a LINE webhook envelope; else why not."""
     try:
         data = json.loads(body)
+    except RecursionError:  # the C decoder's own limit, near 1,000 levels
+        return "JSON nested too deeply"
     except ValueError:
-        return None
-    events = data.get("events") if isinstance(data, dict) else None
-    if not isinstance(events, list) or not all(
-        isinstance(e, dict) and isinstance(e.get("webhookEventId"), str) for e in events
-    ):
-        return None
-    return events
+        return "malformed JSON"
+    if not isinstance(data, dict) or not isinstance(data.get("events"), list):
+        return "expected an object with an events array"
+    if not isinstance(data.get("destination", ""), str):
+        return "destination is not a string"
+    try:
+        events = cleaned(data["events"])
+    except TooDeepError:
+        return "JSON nested too deeply"
+    for event in events:
+        if not isinstance(event, dict):
+            return "every event must be an object"
+        if not isinstance(event.get("webhookEventId"), str) or not event["webhookEventId"]:
+            return "every event needs a webhookEventId"
+    return list(events)
+
+
+def _signed(validator: SignatureValidator, body: str, signature: str) -> bool:
+    """Whether `signature` is the body's; a header that is not even text (aiohttp keeps bytes
+    that are not UTF-8 as surrogates, which the SDK cannot encode) is simply not."""
+    try:
+        return bool(signature) and bool(validator.validate(body, signature))
+    except (UnicodeError, ValueError):
+        return False
 
 
 async def line_webhook(request: web.Request) -> web.Response:
@@ -63,28 +88,42 @@ async def line_webhook(request: web.Request) -> web.Response:
         body = raw.decode("utf-8")
     except UnicodeDecodeError:
         return _error(400, "body is not UTF-8")
-    signature = request.headers.get("X-Line-Signature", "")
-    if not signature or not inbound.validator.validate(body, signature):
+    if not _signed(inbound.validator, body, request.headers.get("X-Line-Signature", "")):
         logger.warning("line webhook rejected: bad signature")
         return _error(400, "invalid signature")
-    events = _events(body)
-    if events is None:
-        logger.warning("line webhook rejected: malformed body")
-        return _error(400, "malformed JSON: expected an object with an events array")
+    events = _envelope(body)
+    if isinstance(events, str):
+        logger.warning("line webhook rejected: %s", events)
+        return _error(400, f"not a LINE webhook body: {events}")
     if not events:  # the console's Verify button posts an empty events list
         return web.json_response({})
     now = inbound.clock()
+    reasons = [unprocessable(e) for e in events]
     batch = [
-        NewEvent("line", e["webhookEventId"], user_of(e), json.dumps(e, ensure_ascii=False), now)
-        for e in events
+        NewEvent(
+            "line",
+            e["webhookEventId"],
+            user_of(e),
+            json.dumps(e, ensure_ascii=False),
+            now,
+            unprocessable=reason,
+        )
+        for e, reason in zip(events, reasons, strict=True)
     ]
     fresh = await inbound.store.enqueue(batch)
     inbound.wake()
-    for event, new in zip(events, fresh, strict=True):
+    for event, reason, new in zip(events, reasons, fresh, strict=True):
+        kind = event["type"][:40] if isinstance(event.get("type"), str) else None
+        if reason is not None and new:  # once: its duplicates are only duplicates
+            logger.warning(
+                "line event unprocessable: stored as failed, not handled",
+                extra=fields(event_id=event["webhookEventId"], type=kind, reason=reason),
+            )
+            continue
         # One INFO line per event is written when it is handled; a duplicate is worth one too.
         logger.log(
             logging.DEBUG if new else logging.INFO,
             "line event stored" if new else "line event duplicate ignored",
-            extra=fields(event_id=event["webhookEventId"], type=event.get("type")),
+            extra=fields(event_id=event["webhookEventId"], type=kind),
         )
     return web.json_response({})

@@ -4,7 +4,11 @@ Bolt checks the signature (401 on a bad or stale one). Listeners run before the 
 (`process_before_response=True`) and do nothing slow: a staff reply or a button press is written
 to the inbox under a unique key (Slack's `event_id`, or the button's `action_ts`), so Slack's
 retries are recognised as duplicates instead of being dropped blindly, and the worker does the
-rest. `/faq` and mentions are read-only look-ups answered at once.
+rest. `/faq`, `/faq-stats`, `/faq-report` and mentions are read-only look-ups answered at once.
+
+Bolt parses a body before it checks the signature, and its listeners index into it: a body that
+is not JSON, `payload=` that is not an object, or an `event` that is not one made a 500. The
+door (`malformed`) reads the body as Bolt will and answers 400 with the reason instead.
 
 Bolt gets a logger of ours (`bolt_logger`): Bolt copies that logger's level and filters onto
 every logger it makes. Without it, Bolt copies the root logger's level when it is built, so at
@@ -18,6 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from urllib.parse import parse_qsl
 
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
@@ -25,10 +30,12 @@ from slack_bolt.async_app import AsyncApp
 from slack_bolt.logger.messages import warning_client_prioritized_and_token_skipped
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.channels.line_events import TooDeepError, cleaned
 from bot.channels.slack_cards import ACTIONS
 from bot.core import decide
 from bot.core.decision import State
 from bot.core.knowledge import Knowledge
+from bot.report import slack_report
 from bot.store import Clock, NewEvent, Store
 
 logger = logging.getLogger(__name__)
@@ -143,6 +150,14 @@ def build(client: AsyncWebClient, signing_secret: str, inbound: SlackInbound) ->
     async def stats_command(ack: Any) -> None:
         await ack(text=await stats(inbound), response_type="ephemeral")
 
+    @app.command("/faq-report")
+    async def report_command(ack: Any, command: dict[str, Any]) -> None:
+        in_staff = command.get("channel_id") == inbound.channel
+        text = await slack_report(
+            inbound.store, inbound.knowledge(), inbound.clock(), command.get("text", ""), in_staff
+        )
+        await ack(text=text, response_type="ephemeral")
+
     @app.event("app_mention")
     async def mentioned(event: dict[str, Any], say: Any) -> None:
         text = re.sub(r"<@[A-Z0-9]+>", "", event.get("text", "")).strip()
@@ -164,7 +179,7 @@ async def _enqueue(
         "slack",
         key,
         None,
-        json.dumps(payload, ensure_ascii=False),
+        json.dumps(cleaned(payload), ensure_ascii=False),  # NUL, lone surrogates: U+FFFD
         inbound.clock(),
         conversation_id=conversation,
     )
@@ -207,7 +222,127 @@ async def stats(inbound: SlackInbound) -> str:
     ).format(**counts)
 
 
+# Fields Bolt's dispatch and our listeners read as text (absent and null are fine too).
+_TOP_STRINGS = ("type", "event_id", "token", "team_id", "api_app_id", "trigger_id")
+_EVENT_STRINGS = ("type", "subtype", "user", "channel", "text", "ts", "thread_ts", "bot_id")
+_ACTION_STRINGS = ("action_id", "value", "action_ts", "block_id", "type")
+# Bolt reads each as "a string, or an object with an id" (`"id" in value`), in the body and in
+# these objects within it (request/internals.py): an int or a boolean there raised a TypeError.
+_REFERENCES = ("team", "user", "channel", "enterprise")
+_NESTED = ("event", "item", "assistant_thread", "message", "previous_message", "view")
+
+
+def malformed(body: str, content_type: str | None) -> str | None:
+    """Why Bolt or a listener could not handle this request body, or None.
+
+    It reads the body the way Bolt's `parse_body` does: JSON when so labelled or when it starts
+    with `{` (the Events API), else a form whose `payload` field is JSON (interactions) or whose
+    fields are plain strings (slash commands, `ssl_check`).
+    """
+    if not body:
+        return None
+    if content_type == "application/json" or body.startswith("{"):
+        return _json_problem(body)
+    if "payload" in body:
+        payload = dict(parse_qsl(body, keep_blank_values=True)).get("payload")
+        return None if payload is None else _json_problem(payload)
+    return None
+
+
+def _json_problem(text: str) -> str | None:
+    try:
+        data = cleaned(json.loads(text))
+    except RecursionError:  # the C decoder's own limit, near 1,000 levels
+        return "JSON nested too deeply"
+    except TooDeepError:
+        return "JSON nested too deeply"
+    except ValueError:
+        return "malformed JSON"
+    if not isinstance(data, dict):
+        return "expected a JSON object"
+    return _shape_problem(data)
+
+
+def _text_or_none(value: object) -> bool:
+    return value is None or isinstance(value, str)
+
+
+def _shape_problem(data: dict[str, Any]) -> str | None:
+    """The first field whose type Bolt or a listener would trip over."""
+    for name in _TOP_STRINGS:
+        if not _text_or_none(data.get(name)):
+            return f"{name} is not a string"
+    authorizations = data.get("authorizations")
+    if authorizations is not None and not (
+        isinstance(authorizations, list) and all(isinstance(a, dict) for a in authorizations)
+    ):
+        return "authorizations is not a list of objects"
+    for where, part in _parts(data):
+        for name in _REFERENCES:
+            if not isinstance(part.get(name), str | dict | None):
+                return f"{where}{name} is neither a string nor an object"
+    if "event" in data:  # Bolt reads body.get("event", {}).get(...): null is not absent
+        return _event_problem(data["event"])
+    if data.get("type") == "block_actions":
+        return _actions_problem(data.get("user"), data.get("actions"))
+    return None
+
+
+def _parts(data: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+    """The objects Bolt reads team, user, channel and enterprise from, with their paths: the
+    body, its authorizations, and _NESTED objects two levels down (event.message)."""
+    found: list[tuple[str, dict[str, Any]]] = [("", data)]
+    found += [("authorizations[].", a) for a in data.get("authorizations") or ()]
+    level = list(found)
+    for _ in range(2):
+        level = [
+            (f"{where}{name}.", part[name])
+            for where, part in level
+            for name in _NESTED
+            if isinstance(part.get(name), dict)
+        ]
+        found += level
+    return found
+
+
+def _event_problem(event: object) -> str | None:
+    if not isinstance(event, dict) or not isinstance(event.get("type"), str):
+        return "event is not an object with a type"
+    if event["type"] in ("message", "app_mention"):
+        for name in _EVENT_STRINGS:
+            if not _text_or_none(event.get(name)):
+                return f"event.{name} is not a string"
+    if event["type"] == "app_mention" and not (event.get("ts") and event.get("channel")):
+        return "event.ts or event.channel is missing"  # the answer goes in the mention's thread
+    return None
+
+
+def _actions_problem(user: object, actions: object) -> str | None:
+    if not isinstance(user, dict) or not isinstance(user.get("id"), str):
+        return "user.id is missing"
+    if not isinstance(actions, list) or not actions:
+        return "actions is not a list"
+    for action in actions:
+        if not isinstance(action, dict) or not isinstance(action.get("action_id"), str):
+            return "an action has no action_id"
+        if not all(_text_or_none(action.get(name)) for name in _ACTION_STRINGS):
+            return "an action has a field that is not a string"
+        if action["action_id"].startswith("handoff_") and not action.get("value"):
+            return "a card button has no value"  # its value names the conversation
+    return None
+
+
 async def slack_events(request: web.Request) -> web.StreamResponse:
-    """`POST /slack/events`: Bolt's own request translation, nothing else."""
+    """`POST /slack/events`: a body Bolt could not handle is a 400 with the reason; the rest
+    is Bolt's own request translation."""
     bolt = request.app[BOLT]
+    raw = await request.read()  # 413 over client_max_size
+    try:
+        body = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return web.json_response({"error": "body is not UTF-8"}, status=400)
+    problem = malformed(body, request.content_type)
+    if problem is not None:
+        logger.warning("slack request rejected: %s", problem)
+        return web.json_response({"error": f"not a Slack request body: {problem}"}, status=400)
     return await to_aiohttp_response(await bolt.async_dispatch(await to_bolt_request(request)))

@@ -54,7 +54,7 @@ def _serve(settings: Settings) -> int:
     except (FaqError, ClinicError) as err:
         print(f"{err}\nFix these files (python -m bot faq check).", file=sys.stderr)
         return 1
-    from bot.app import RUNTIME  # noqa: PLC0415
+    from bot.app import RUNTIME, runner_options  # noqa: PLC0415
 
     placeholders = app[RUNTIME].knowledge.clinic.placeholders()
     if placeholders:
@@ -75,7 +75,14 @@ def _serve(settings: Settings) -> int:
         logger.info("serving on port %d", settings.port)
 
     try:
-        web.run_app(app, port=settings.port, print=listening, shutdown_timeout=15, access_log=None)
+        web.run_app(
+            app,
+            port=settings.port,
+            print=listening,
+            shutdown_timeout=15,
+            access_log=None,
+            **runner_options(settings),  # keep-alive, cancellation: bot.app.runner_options
+        )
     except OSError as err:
         if err.errno not in _PORT_ERRORS:
             raise

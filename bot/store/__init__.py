@@ -72,6 +72,10 @@ class NewEvent:
     `user_key` (the LINE user id) finds or creates the patient's conversation. Events that are
     not from the patient but belong to a conversation (a staff reply in its Slack thread, a
     hand-off deadline) pass `conversation_id` instead, so they queue in that patient's order.
+
+    `unprocessable` says why no attempt could ever handle the event (a mistyped field): it is
+    stored already failed with that reason, never claimed, so it is not retried and holds up
+    none of the patient's later events; its payload follows the patient's retention.
     """
 
     source: Source
@@ -80,6 +84,7 @@ class NewEvent:
     payload: str
     received_at: datetime
     conversation_id: str | None = None
+    unprocessable: str | None = None
 
 
 @dataclass(frozen=True)
@@ -268,6 +273,10 @@ class Store(Protocol):
         caller can still tell the patient and staff, then finish it.
         """
 
+    async def unanswered(self, start: datetime, end: datetime) -> list[Unanswered]:
+        """Messages in [start, end) the bot could not answer (fallbacks and clarifications),
+        oldest first, never from a patient who opted out of storage or erased their data."""
+
 
 async def open_store(url: str, *, clock: Clock = utc_now) -> Store:
     """Open (and create the schema of) the store named by `url`.
@@ -286,3 +295,22 @@ async def open_store(url: str, *, clock: Clock = utc_now) -> Store:
         return await postgres.open_postgres(url, clock)
     msg = f"unsupported store URL scheme {scheme!r}; use sqlite:/// or postgresql://"
     raise ValueError(msg)
+
+
+@dataclass(frozen=True)
+class Unanswered:
+    """One message the bot could not answer, as the unanswered-questions report reads it.
+
+    A fallback (`kind` "fallback") or a question asked back (`kind` "clarify", `topic` the
+    closest topic offered). `text` is the patient's words as stored: None once the retention
+    erased them. `handed_off` says the miss brought staff in (the second in a row). There is
+    no user id: the opaque `conversation_id` is enough to count patients.
+    """
+
+    at: datetime
+    conversation_id: str
+    kind: str
+    topic: str | None
+    lang: Lang | None
+    text: str | None
+    handed_off: bool

@@ -6,8 +6,13 @@ taking the same event; row locks on the conversation keep one patient's events i
 The URL is an ordinary libpq/asyncpg DSN with one extra query parameter, `schema`:
 `postgresql://user@host:5432/db?schema=clinic` keeps every table in schema `clinic` (created if
 missing) by setting each connection's search_path. Tests give each run a throwaway schema this
-way; without it the tables live in `public`. Schema creation is idempotent and serialised across
-processes with a transaction-scoped advisory lock.
+way; without it the tables live in `public`.
+
+Opening a store whose schema is current only reads its version: no lock, no DDL, so a process
+can start while others prune and finish events. Creating or upgrading the schema runs one step
+per transaction under a transaction-scoped advisory lock (one per schema), with a short
+`lock_timeout` so that a step waiting for busy tables neither stalls every query queued behind
+it nor deadlocks: it is rolled back and tried again (`bot.store.schema`).
 """
 
 from __future__ import annotations
@@ -16,18 +21,22 @@ import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import datetime
+from functools import partial
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import asyncpg
 
 from bot.store import Clock
-from bot.store.rows import Row, Session, aware
-from bot.store.schema import POSTGRES_TYPES, create_schema
+from bot.store.rows import Row, Session, aware, storable_parameter
+from bot.store.schema import POSTGRES_TYPES, needs_upgrade, read_version, upgrade
 from bot.store.sql import SqlStore
 
 _SCHEMA_NAME = re.compile(r"[a-z_][a-z0-9_]{0,62}")
 _PING_TIMEOUT_S = 5.0
+# How long one upgrade statement may wait for other processes' table locks before its step is
+# rolled back and tried again (its waiting ALTER would otherwise hold up every query behind it).
+LOCK_TIMEOUT_MS = 2000
 
 
 def split_url(url: str) -> tuple[str, str]:
@@ -61,7 +70,17 @@ class _Session:
 
 
 def _encode(args: tuple[object, ...]) -> tuple[object, ...]:
-    return tuple(aware(arg) if isinstance(arg, datetime) else arg for arg in args)
+    return tuple(_value(arg) for arg in args)
+
+
+def _value(arg: object) -> object:
+    """A parameter as PostgreSQL takes it: aware datetimes; text without NUL or lone
+    surrogates, which would fail the whole transaction (an audit row losing its event)."""
+    if isinstance(arg, datetime):
+        return aware(arg)
+    if isinstance(arg, str):
+        return storable_parameter(arg)
+    return arg
 
 
 class PostgresStore(SqlStore):
@@ -99,22 +118,36 @@ class PostgresStore(SqlStore):
 
 
 async def open_postgres(url: str, clock: Clock) -> PostgresStore:
-    """Connect a pool, create the schema if needed, and return the store."""
+    """Connect a pool, create or upgrade the schema if its version is not current, and return
+    the store."""
     dsn, schema = split_url(url)
     pool = await asyncpg.create_pool(
         dsn, min_size=1, max_size=10, server_settings={"search_path": schema}
     )
     try:
-        async with pool.acquire() as conn, conn.transaction():
-            # Two processes starting together must not both run CREATE TABLE IF NOT EXISTS:
-            # it can still fail on the catalog's unique index when they race.
-            await conn.execute("SELECT pg_advisory_xact_lock(hashtext($1))", f"bot.store:{schema}")
-            # Look first: CREATE SCHEMA checks the CREATE privilege even when the schema
-            # exists, and managed databases often deny it on `public`.
-            if not await conn.fetchval("SELECT 1 FROM pg_namespace WHERE nspname = $1", schema):
-                await conn.execute(f'CREATE SCHEMA "{schema}"')
-            await create_schema(_Session(conn), POSTGRES_TYPES)
+        async with pool.acquire() as conn:
+            found = await read_version(_Session(conn), POSTGRES_TYPES)
+        if needs_upgrade(found):
+            await upgrade(
+                partial(_migrating, pool, schema),
+                POSTGRES_TYPES,
+                retry_on=(asyncpg.DeadlockDetectedError, asyncpg.LockNotAvailableError),
+            )
     except BaseException:
         await pool.close()
         raise
     return PostgresStore(pool, clock)
+
+
+@asynccontextmanager
+async def _migrating(pool: Any, schema: str) -> AsyncIterator[Session]:
+    """One transaction holding the schema's advisory lock (two processes starting together
+    must not both create tables: the catalog's unique index fails one of them)."""
+    async with pool.acquire() as conn, conn.transaction():
+        await conn.execute("SELECT pg_advisory_xact_lock(hashtext($1))", f"bot.store:{schema}")
+        await conn.execute(f"SET LOCAL lock_timeout = {int(LOCK_TIMEOUT_MS)}")
+        # Look first: CREATE SCHEMA checks the CREATE privilege even when the schema exists,
+        # and managed databases often deny it on `public`.
+        if not await conn.fetchval("SELECT 1 FROM pg_namespace WHERE nspname = $1", schema):
+            await conn.execute(f'CREATE SCHEMA "{schema}"')
+        yield _Session(conn)

@@ -41,6 +41,15 @@ VALUES ($1, $2, $3, $4, $5, $5)
 ON CONFLICT (source, event_id) DO NOTHING
 RETURNING id
 """
+# An event no attempt could handle: failed (with why) and decided from the start, so no
+# worker claims it and it blocks no later event of its patient.
+_INSERT_UNPROCESSABLE = """
+INSERT INTO inbox (source, event_id, conversation_id, payload, not_before, received_at, status,
+    last_error, decided_at, finished_at)
+VALUES ($1, $2, $3, $4, $5, $5, 'failed', $6, $5, $5)
+ON CONFLICT (source, event_id) DO NOTHING
+RETURNING id
+"""
 
 
 # A handled event keeps its payload (for the retention) only when it belongs to a patient who
@@ -70,14 +79,22 @@ class Queue(SqlBase):
             inserted = []
             for event in events:
                 key = _owner_key(event)
-                rows = await session.fetch(
-                    _INSERT_EVENT,
+                values = (
                     event.source,
                     event.event_id,
                     None if key is None else owners.get(key),
                     event.payload,
                     event.received_at,
                 )
+                if event.unprocessable is None:
+                    rows = await session.fetch(_INSERT_EVENT, *values)
+                else:
+                    reason = f"unprocessable: {event.unprocessable}"
+                    rows = await session.fetch(_INSERT_UNPROCESSABLE, *values, reason)
+                    if rows:  # finished as it is stored: an opted-out patient's text goes now
+                        await session.execute(
+                            f"UPDATE inbox SET {DROP_UNKEPT_PAYLOAD} WHERE id = $1", rows[0]["id"]
+                        )
                 inserted.append(bool(rows))
         return inserted
 

@@ -9,6 +9,7 @@ both, and encoding refuses naive datetimes on either backend.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any, Protocol, cast
@@ -53,6 +54,28 @@ def aware(value: datetime) -> datetime:
 def iso(value: datetime) -> str:
     """Fixed-width ISO-8601 UTC text, so that comparing text compares instants."""
     return aware(value).isoformat(timespec="microseconds")
+
+
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+# The JSON escape for NUL, when not itself escaped (\\u0000 is a backslash, then "u0000").
+_JSON_NUL = re.compile(r"(?<!\\)((?:\\\\)*)\\u0000")
+
+
+def storable(text: str) -> str:
+    """`text` with NUL and lone surrogates replaced by U+FFFD.
+
+    UTF-8 cannot encode a lone surrogate (SQLite and asyncpg refuse the string) and PostgreSQL
+    text cannot hold NUL; either arrives in a JSON `\\u` escape, and made an insert fail.
+    """
+    return _UNSTORABLE.sub("\ufffd", text)
+
+
+def storable_parameter(text: str) -> str:
+    """A text parameter as both backends store it: `storable`, and JSON text's `\\u0000`
+    escape as `\\ufffd` (jsonb refuses it; SQLite does the same so both keep equal values).
+    A patient who types the six characters `\\u0000` is stored with them changed alike."""
+    text = storable(text)
+    return _JSON_NUL.sub(r"\1\\ufffd", text) if "\\u0000" in text else text
 
 
 def read_time(value: datetime | str) -> datetime:

@@ -12,7 +12,9 @@ events/s; see docs/benchmarks.md). The file runs in WAL mode with synchronous=NO
 survives a crash of the process (the case that matters for "nothing lost" here), and only a
 power loss may drop the last moments, the trade-off SQLite recommends for WAL.
 
-Timestamps are stored as fixed-width ISO-8601 UTC text; foreign keys are on.
+Timestamps are stored as fixed-width ISO-8601 UTC text; foreign keys are on. Opening a file
+whose schema is current only reads its version; an older one is upgraded step by step, each step
+in a `BEGIN EXCLUSIVE` transaction (`bot.store.schema`).
 """
 
 from __future__ import annotations
@@ -21,14 +23,14 @@ import asyncio
 import re
 import sqlite3
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
 
 from bot.store import Clock
-from bot.store.rows import Row, Session, iso
-from bot.store.schema import SQLITE_TYPES, create_schema
+from bot.store.rows import Row, Session, iso, storable_parameter
+from bot.store.schema import SQLITE_TYPES, needs_upgrade, read_version, upgrade
 from bot.store.sql import SqlStore
 
 _PREFIX = "sqlite:///"
@@ -53,10 +55,24 @@ class _Session:
         self._conn = conn
 
     async def fetch(self, sql: str, *args: object) -> list[Row]:
-        return self._conn.execute(_sql(sql), _encode(args)).fetchall()
+        return self._run(sql, args).fetchall()
 
     async def execute(self, sql: str, *args: object) -> int:
-        return self._conn.execute(_sql(sql), _encode(args)).rowcount
+        return self._run(sql, args).rowcount
+
+    def _run(self, sql: str, args: tuple[object, ...]) -> sqlite3.Cursor:
+        """Run one statement; text with NUL or lone surrogates is stored with U+FFFD instead,
+        as on PostgreSQL (which cannot hold NUL), so both backends keep the same values.
+
+        sqlite3 refuses a lone surrogate while binding, before the statement runs, so the
+        statement is simply run again; waiting for that error keeps the regular expression off
+        the hot path (NUL and its JSON escape are plain substring tests in `_value`).
+        """
+        try:
+            return self._conn.execute(_sql(sql), _encode(args))
+        except UnicodeEncodeError:
+            cleaned = tuple(storable_parameter(a) if isinstance(a, str) else a for a in args)
+            return self._conn.execute(_sql(sql), _encode(cleaned))
 
 
 @lru_cache(maxsize=256)
@@ -66,7 +82,15 @@ def _sql(sql: str) -> str:
 
 
 def _encode(args: tuple[object, ...]) -> tuple[object, ...]:
-    return tuple(iso(arg) if isinstance(arg, datetime) else arg for arg in args)
+    return tuple(_value(arg) for arg in args)
+
+
+def _value(arg: object) -> object:
+    if isinstance(arg, datetime):
+        return iso(arg)
+    if isinstance(arg, str) and ("\x00" in arg or "\\u0000" in arg):
+        return storable_parameter(arg)
+    return arg
 
 
 class SqliteStore(SqlStore):
@@ -82,10 +106,18 @@ class SqliteStore(SqlStore):
         async with self._lock:
             yield _Session(self._conn)
 
+    def _write(self) -> AbstractAsyncContextManager[Session]:
+        return self._transaction("BEGIN IMMEDIATE")
+
+    def _exclusive(self) -> AbstractAsyncContextManager[Session]:
+        """A transaction that shuts out every other writer, for schema upgrades (in WAL mode
+        readers still see the last commit, never a half-upgraded schema)."""
+        return self._transaction("BEGIN EXCLUSIVE")
+
     @asynccontextmanager
-    async def _write(self) -> AsyncIterator[Session]:
+    async def _transaction(self, begin: str) -> AsyncIterator[Session]:
         async with self._lock:
-            self._conn.execute("BEGIN IMMEDIATE")
+            self._conn.execute(begin)
             try:
                 yield _Session(self._conn)
                 self._conn.execute("COMMIT")
@@ -118,7 +150,8 @@ class SqliteStore(SqlStore):
 
 
 async def open_sqlite(url: str, clock: Clock) -> SqliteStore:
-    """Open the file (creating parent folders and the schema) and return the store."""
+    """Open the file (creating parent folders, and the schema or its upgrade when the file's
+    version is not current) and return the store."""
     if sqlite3.sqlite_version_info < _MIN_VERSION:
         msg = f"SQLite {sqlite3.sqlite_version} is too old; the store needs 3.35 or newer"
         raise RuntimeError(msg)
@@ -133,8 +166,10 @@ async def open_sqlite(url: str, clock: Clock) -> SqliteStore:
         conn.execute(f"PRAGMA busy_timeout = {_BUSY_TIMEOUT_MS}")
         conn.execute("PRAGMA foreign_keys = ON")
         store = SqliteStore(conn, clock)
-        async with store._write() as session:
-            await create_schema(session, SQLITE_TYPES)
+        async with store._read() as session:
+            found = await read_version(session, SQLITE_TYPES)
+        if needs_upgrade(found):
+            await upgrade(store._exclusive, SQLITE_TYPES)
     except BaseException:
         conn.close()
         raise

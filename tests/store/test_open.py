@@ -69,30 +69,6 @@ async def test_relative_sqlite_path_gets_its_folders(
     assert (tmp_path / "var" / "data" / "bot.db").is_file()
 
 
-async def test_version_2_file_is_upgraded_in_place(tmp_path: Path) -> None:
-    """A file written by schema version 2 opens: its two dropped indexes go, its rows stay."""
-    url = f"sqlite:///{tmp_path / 'bot.db'}"
-    store = await open_store(url)
-    await store.enqueue([NewEvent("line", "e1", "U-alice", "{}", utc_now())])
-    await store.close()
-    with contextlib.closing(sqlite3.connect(tmp_path / "bot.db")) as conn, conn:
-        conn.execute("CREATE INDEX outbox_updated ON outbox (updated_at)")
-        conn.execute("CREATE INDEX inbox_finished ON inbox (finished_at)")
-        conn.execute("UPDATE schema_version SET version = 2")
-
-    store = await open_store(url)
-    status = await store.inbox_status("line", "e1")
-    await store.close()
-
-    with contextlib.closing(sqlite3.connect(tmp_path / "bot.db")) as conn:
-        indexes = {row[0] for row in conn.execute("SELECT name FROM sqlite_master")}
-        version = conn.execute("SELECT version FROM schema_version").fetchall()
-    assert status == "pending"
-    assert version == [(SCHEMA_VERSION,)]
-    assert {"outbox_updated", "inbox_finished"}.isdisjoint(indexes)
-    assert "inbox_finished_at" in indexes
-
-
 async def test_version_3_store_gets_the_privacy_columns(backend: Backend) -> None:
     """A store written by schema version 3 opens with the notice and opt-out columns added to
     its conversations, which keep their rows (no notice shown yet, no opt-out); opening it
