@@ -1,7 +1,8 @@
 """`python -m bot COMMAND`: the one entry point for the server and the admin tools.
 
 The environment is read here, once, and passed down; commands that need no platform
-(`ask`, `chat`, `faq check`, `eval`) need no secrets, and `forget` needs only DATABASE_URL.
+(`ask`, `chat`, `faq check`, `eval`) need no secrets, and `forget` and `report` need only
+DATABASE_URL.
 """
 
 import argparse
@@ -60,6 +61,12 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("serve", help="run the webhook server (config from the environment)")
     forget = sub.add_parser("forget", help="erase everything stored about one LINE user")
     forget.add_argument("user_id")
+    richmenu = sub.add_parser("richmenu", help="LINE rich menu: check the file, apply it on LINE")
+    richmenu_sub = richmenu.add_subparsers(dest="richmenu_command", required=True)
+    for name, what in (("check", "validate the file and images"), ("apply", "put them on LINE")):
+        command = richmenu_sub.add_parser(name, help=what)
+        command.add_argument("config", nargs="?", type=Path, default=ROOT / "config/richmenu.toml")
+        command.add_argument("images", nargs="*", metavar="[LANG=]IMAGE")
     report = sub.add_parser("report", help="the questions the bot could not answer, grouped")
     report.add_argument("--since", metavar="YYYY-MM-DD", help="from this day (default: 7 days)")
     report.add_argument("--format", choices=["md", "csv"], default="md", help="default: md")
@@ -128,9 +135,11 @@ def _command(args: argparse.Namespace) -> int:
             print(f"{err}\nThe FAQ has errors; run `python -m bot faq check`.", file=sys.stderr)
             return 1
         return _offline(args, knowledge)
-    from bot.cli.server import run_server_command  # noqa: PLC0415
-
-    return run_server_command(args)
+    if args.command == "richmenu":
+        from bot.cli.richmenu import run_richmenu_command as run  # noqa: PLC0415
+    else:
+        from bot.cli.server import run_server_command as run  # noqa: PLC0415
+    return run(args)
 
 
 def _offline(args: argparse.Namespace, knowledge: "Knowledge") -> int:

@@ -15,6 +15,7 @@ from urllib.parse import parse_qsl, urlencode, urlparse, urlsplit, urlunsplit
 from bot.lang import Lang
 
 DEFAULT_LINE_API = "https://api.line.me"
+DEFAULT_LINE_DATA_API = "https://api-data.line.me"  # where rich-menu images are uploaded
 DEFAULT_SLACK_API = "https://slack.com/api/"
 DEFAULT_DATABASE = "sqlite:///var/bot.db"
 
@@ -227,3 +228,35 @@ def _slack(env: Mapping[str, str], problems: list[str]) -> SlackSettings | None:
         env.get("SLACK_STAFF_CHANNEL", "").strip(),
         base if base.endswith("/") else base + "/",
     )
+
+
+@dataclass(frozen=True)
+class RichMenuSettings:
+    """What `apply` needs from the environment: the token and the two LINE hosts.
+
+    Parsed from a mapping like `bot.settings` does (the caller passes `os.environ`), and only
+    these variables: applying a menu must not demand the webhook secret or the database."""
+
+    access_token: Secret
+    api_base: str
+    data_api_base: str
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> "RichMenuSettings":
+        """Build the settings; raises `SettingsError` listing every problem."""
+        problems: list[str] = []
+        token = env.get("LINE_CHANNEL_ACCESS_TOKEN", "").strip()
+        if not token:
+            problems.append("LINE_CHANNEL_ACCESS_TOKEN is missing")
+        hosts = []
+        for name, default in (
+            ("LINE_API_BASE", DEFAULT_LINE_API),
+            ("LINE_DATA_API_BASE", DEFAULT_LINE_DATA_API),
+        ):
+            value = env.get(name, "").strip() or default
+            if urlparse(value).scheme not in ("http", "https"):
+                problems.append(f"{name} must start with http:// or https://")
+            hosts.append(value.rstrip("/"))  # the SDK would request //v2/... after a slash
+        if problems:
+            raise SettingsError(problems)
+        return cls(Secret(token), hosts[0], hosts[1])
