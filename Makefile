@@ -5,12 +5,15 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PYTHON ?= python3
 
-.PHONY: chat serve test lint catalogs readings
+.PHONY: chat serve test lint catalogs readings lock
 
-$(VENV)/.installed: pyproject.toml
+# Exact versions from the lock (hash-checked), then the bot itself without resolving anything.
+# requirements-dev.lock: the runtime and the test extra; requirements.lock: the runtime alone
+# (the Dockerfile). Both come from pyproject.toml with `make lock`.
+$(VENV)/.installed: pyproject.toml requirements-dev.lock
 	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[test]'
+	$(PY) -m pip install --quiet --require-hashes -r requirements-dev.lock
+	$(PY) -m pip install --quiet --no-deps -e .
 	touch $@
 
 node_modules/.installed: package.json package-lock.json
@@ -42,3 +45,16 @@ catalogs: $(VENV)/.installed
 # the FAQ, so that a first start needs no dictionary; tests fail while it is out of date.
 readings: $(VENV)/.installed
 	$(PY) -m bot faq readings
+
+# Regenerate both lock files after changing dependencies in pyproject.toml (pip-tools in a venv
+# of its own). Pins already in the files are kept where they still fit; `make lock
+# UPGRADE=--upgrade` moves everything to the newest allowed versions. Commit both files.
+LOCK_VENV := .venv-lock
+LOCK_FLAGS := --quiet --generate-hashes --strip-extras --allow-unsafe --no-emit-index-url \
+	--no-emit-find-links $(UPGRADE)
+lock:
+	$(PYTHON) -m venv $(LOCK_VENV)
+	$(LOCK_VENV)/bin/pip install --quiet pip-tools==7.6.2
+	$(LOCK_VENV)/bin/pip-compile $(LOCK_FLAGS) --extra test -o requirements-dev.lock pyproject.toml
+	$(LOCK_VENV)/bin/pip-compile $(LOCK_FLAGS) -c requirements-dev.lock -o requirements.lock \
+		pyproject.toml

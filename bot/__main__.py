@@ -16,26 +16,30 @@ from bot.nlu.reading import SEED
 
 if TYPE_CHECKING:
     from bot.core.knowledge import Knowledge
+    from bot.settings import Paths
 
-ROOT = Path(__file__).resolve().parents[1]
 
-
-def _knowledge(faq_dir: Path, cold_start: bool = False) -> "Knowledge":
+def _knowledge(paths: "Paths", cold_start: bool = False) -> "Knowledge":
     from bot import clinic, faq, i18n  # noqa: PLC0415
     from bot.core import knowledge  # noqa: PLC0415
 
-    loaded = faq.load_or_raise(faq_dir)
+    loaded = faq.load_or_raise(paths.faq_dir)
     return knowledge.build_knowledge(
         knowledge.cold_start(loaded) if cold_start else loaded,
-        i18n.load(i18n.LOCALES),
-        reading_cache=ROOT / "var" / "cache" / "readings.json",
-        clinic=clinic.load_if_present(faq_dir.resolve().parent / "config" / "clinic.toml"),
+        i18n.load(paths.locales_dir),
+        reading_cache=paths.var_dir / "cache" / "readings.json",
+        clinic=clinic.load_if_present(paths.config_dir / "clinic.toml"),
     )
 
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m bot", description=__doc__)
-    parser.add_argument("--faq", type=Path, default=ROOT / "faq", help="FAQ folder")
+    parser.add_argument(
+        "--faq",
+        type=Path,
+        default=None,
+        help="FAQ folder (default: FAQ_DIR, else ./faq, else the shipped FAQ)",
+    )
     sub = parser.add_subparsers(dest="command", required=True)
     ask = sub.add_parser("ask", help="decide one message, or one per stdin line")
     ask.add_argument("--lang", choices=["ja", "en", "auto"], default="auto")
@@ -65,7 +69,9 @@ def _parser() -> argparse.ArgumentParser:
     richmenu_sub = richmenu.add_subparsers(dest="richmenu_command", required=True)
     for name, what in (("check", "validate the file and images"), ("apply", "put them on LINE")):
         command = richmenu_sub.add_parser(name, help=what)
-        command.add_argument("config", nargs="?", type=Path, default=ROOT / "config/richmenu.toml")
+        command.add_argument(
+            "config", nargs="?", type=Path, default=None, help="default: CONFIG_DIR/richmenu.toml"
+        )
         command.add_argument("images", nargs="*", metavar="[LANG=]IMAGE")
     report = sub.add_parser("report", help="the questions the bot could not answer, grouped")
     report.add_argument("--since", metavar="YYYY-MM-DD", help="from this day (default: 7 days)")
@@ -101,18 +107,31 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _command(args: argparse.Namespace) -> int:
+    from bot.settings import Paths, SettingsError  # noqa: PLC0415
+
+    env = dict(os.environ)
+    if args.faq is not None:
+        env["FAQ_DIR"] = str(args.faq)  # --faq names the FAQ folder as FAQ_DIR does
+    try:
+        paths = Paths.from_env(env)
+    except SettingsError as err:
+        print(err, file=sys.stderr)
+        return 2
+    return _run(args, paths)
+
+
+def _run(args: argparse.Namespace, paths: "Paths") -> int:
     if args.command == "faq":
         from bot import faq  # noqa: PLC0415
 
-        directory = args.dir or args.faq
+        directory = args.dir or paths.faq_dir
         if args.faq_command == "readings":
             return _write_readings(directory)
-        config = directory.resolve().parent / "config"
         return faq.check(
             directory,
             sys.stdout,
-            clinic_file=config / "clinic.toml",
-            hours_file=config / "hours.toml",
+            clinic_file=paths.config_dir / "clinic.toml",
+            hours_file=paths.config_dir / "hours.toml",
             seed=SEED,
         )
     if args.command == "report":
@@ -122,7 +141,7 @@ def _command(args: argparse.Namespace) -> int:
             os.environ,
             since=args.since,
             fmt=args.format,
-            knowledge=lambda: _knowledge(args.faq),
+            knowledge=lambda: _knowledge(paths),
             out=sys.stdout,
             err=sys.stderr,
         )
@@ -130,13 +149,16 @@ def _command(args: argparse.Namespace) -> int:
         from bot.faq import FaqError  # noqa: PLC0415
 
         try:
-            knowledge = _knowledge(args.faq, getattr(args, "cold_start", False))
+            knowledge = _knowledge(paths, getattr(args, "cold_start", False))
         except FaqError as err:
             print(f"{err}\nThe FAQ has errors; run `python -m bot faq check`.", file=sys.stderr)
             return 1
         return _offline(args, knowledge)
     if args.command == "richmenu":
         from bot.cli.richmenu import run_richmenu_command as run  # noqa: PLC0415
+
+        args.faq = paths.faq_dir
+        args.config = args.config or paths.config_dir / "richmenu.toml"
     else:
         from bot.cli.server import run_server_command as run  # noqa: PLC0415
     return run(args)

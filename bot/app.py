@@ -30,6 +30,7 @@ from bot.channels.slack_desk import SlackDesk
 from bot.conversation import Services, failed_for_good, handle, retrying
 from bot.core.knowledge import Knowledge, build_knowledge
 from bot.logs import PatientTag
+from bot.reload import Loaded, Sources, fingerprint, watch
 from bot.scheduler import watch_deadlines
 from bot.settings import Settings
 from bot.store import Clock, Store, open_store, utc_now
@@ -42,13 +43,18 @@ PRUNE_EVERY = timedelta(hours=1)
 
 @dataclass
 class Runtime:
-    """What the running app holds; `knowledge` is replaced when the FAQ is reloaded."""
+    """What the running app holds; `knowledge` and `policy` (the hours in it) are replaced,
+    each as one value, when an admin's edit is reloaded (`bot.reload`)."""
 
     knowledge: Knowledge
+    policy: handoff.Policy = field(default_factory=handoff.Policy)
+    version: str = ""  # fingerprint of the files the running version was read from
     store: Store | None = None
     worker: Worker | None = None
     tasks: set[asyncio.Task[None]] = field(default_factory=set)
-    business_hours: hours.BusinessHours | None = None
+
+    def swap(self, loaded: Loaded) -> None:
+        self.knowledge, self.policy = loaded.knowledge, loaded.policy
 
 
 SETTINGS = web.AppKey("settings", Settings)
@@ -60,14 +66,36 @@ RUNTIME = web.AppKey("runtime", Runtime)
 
 def load_knowledge(settings: Settings) -> Knowledge:
     """The FAQ, catalogs and clinic facts the server answers from (raises FaqError or
-    ClinicError on a broken file)."""
-    root = settings.faq_dir.resolve().parent
+    ClinicError on a broken file). The folders come from settings (FAQ_DIR, LOCALES_DIR,
+    CONFIG_DIR, VAR_DIR)."""
     return build_knowledge(
         faq.load_or_raise(settings.faq_dir),
-        i18n.load(i18n.LOCALES),
-        reading_cache=root / "var" / "cache" / "readings.json",
-        clinic=clinic.load_if_present(root / "config" / "clinic.toml"),
+        i18n.load(settings.locales_dir),
+        reading_cache=settings.var_dir / "cache" / "readings.json",
+        clinic=clinic.load_if_present(settings.config_dir / "clinic.toml"),
     )
+
+
+def load_policy(settings: Settings) -> handoff.Policy:
+    """The hand-off settings with the clinic's hours (raises HoursError on a broken file)."""
+    return handoff.Policy(
+        hours=hours.load(settings.hours_file) if settings.hours_file else None,
+        wait_minutes=settings.handoff_wait_minutes,
+        idle=timedelta(hours=settings.handoff_idle_hours),
+    )
+
+
+def load_all(settings: Settings) -> Loaded:
+    """Everything admins edit, read and checked together (what a reload swaps in)."""
+    return Loaded(load_knowledge(settings), load_policy(settings))
+
+
+def reload_sources(settings: Settings) -> Sources:
+    """The files `load_all` reads, which the reloader watches."""
+    files = [settings.config_dir / "clinic.toml"]
+    if settings.hours_file:
+        files.append(settings.hours_file)
+    return Sources(settings.faq_dir, settings.locales_dir, tuple(files))
 
 
 def create_app(
@@ -80,9 +108,9 @@ def create_app(
     )
     app[SETTINGS] = settings
     app[CLOCK] = clock
+    version = fingerprint(reload_sources(settings).paths())  # before reading: see bot.reload
     app[RUNTIME] = Runtime(
-        knowledge or load_knowledge(settings),
-        business_hours=hours.load(settings.hours_file) if settings.hours_file else None,
+        knowledge or load_knowledge(settings), load_policy(settings), version=version
     )
     app.router.add_post("/line/webhook", line_webhook)
     app.router.add_get("/healthz", healthz)
@@ -153,24 +181,20 @@ async def _resources(app: web.Application) -> AsyncIterator[None]:
     client = _line_client(settings)
     try:
         api = AsyncMessagingApi(client)
-        policy = handoff.Policy(
-            hours=runtime.business_hours,
-            wait_minutes=settings.handoff_wait_minutes,
-            idle=timedelta(hours=settings.handoff_idle_hours),
-        )
         web_client, desk = _slack_client(settings, store, runtime)
         services = Services(
             store=store,
             knowledge=lambda: runtime.knowledge,
-            sender=LineSender(api),
+            sender=LineSender(api, timeout=settings.line_timeout_seconds),
             profile=partial(_profile, api),
             clock=clock,
             tag=PatientTag(settings.line_channel_secret.reveal().encode()),
             desk=desk,
-            policy=policy,
+            policy=lambda: runtime.policy,
             mask_pii=settings.mask_pii,
             staff_labels=dict(settings.staff_labels),
             retention_days=settings.retention_days,
+            delivery_deadline=timedelta(minutes=settings.delivery_deadline_minutes),
         )
         worker = Worker(
             store,
@@ -178,6 +202,7 @@ async def _resources(app: web.Application) -> AsyncIterator[None]:
             clock=clock,
             concurrency=settings.worker_concurrency,
             max_attempts=settings.worker_max_attempts,
+            lease=timedelta(seconds=settings.worker_lease_seconds),
             on_failed=partial(failed_for_good, services=services),
             on_retry=partial(retrying, services=services),
         )
@@ -194,8 +219,22 @@ async def _resources(app: web.Application) -> AsyncIterator[None]:
         await worker.start()
         background = [
             asyncio.create_task(_prune_forever(store, clock, settings.retention_days)),
-            asyncio.create_task(watch_deadlines(store, policy, clock, worker.wake)),
+            asyncio.create_task(watch_deadlines(store, lambda: runtime.policy, clock, worker.wake)),
         ]
+        if settings.reload_seconds > 0:
+            alert = partial(_tell_staff, web_client, settings) if web_client else None
+            background.append(
+                asyncio.create_task(
+                    watch(
+                        reload_sources(settings),
+                        partial(load_all, settings),
+                        runtime.swap,
+                        loaded_from=runtime.version,
+                        every=settings.reload_seconds,
+                        alert=alert,
+                    )
+                )
+            )
         runtime.tasks.update(background)
         yield
         for task in background:
@@ -246,6 +285,12 @@ def _slack_client(
     )
     staff_text = runtime.knowledge.catalogs[settings.staff_lang].gettext
     return client, SlackDesk(client, settings.slack.staff_channel, store, staff_text)
+
+
+async def _tell_staff(client: AsyncWebClient, settings: Settings, text: str) -> None:
+    """A message to the staff channel (for things staff must act on: a refused FAQ edit)."""
+    assert settings.slack is not None
+    await client.chat_postMessage(channel=settings.slack.staff_channel, text=text)
 
 
 async def _prune_forever(store: Store, clock: Clock, retention_days: int) -> None:

@@ -2,20 +2,24 @@
 
 Events come from LINE (a patient), Slack (staff) or the deadline timer. The plan (new state and
 the messages it produces) is saved in one transaction before anything is sent, so a crash never
-decides twice; then each message is sent and marked. A message found half-sent after a crash
-is handled so the patient sees it once: a reply is retried with the same single-use token
-(LINE refuses it if the first attempt got through), a push reuses its `X-Line-Retry-Key`
-(LINE answers 409 if it got through).
+decides twice; then each message is sent and marked. How a LINE message is sent (the reply
+token while fresh, then push with its `X-Line-Retry-Key`) is `bot.delivery`. A message LINE or
+Slack cannot take yet (5xx, timeout, rate limit, unreachable) stays in the outbox and the event
+waits (`RetryLaterError`, backoff with jitter) until it is delivered, refused, or its deadline
+(`DELIVERY_DEADLINE_MINUTES`) passes, when staff are alerted once. The patient's later events
+wait behind it, so their order holds. The monthly-quota 429 hands the patient to staff.
 
 A patient's confirmed "delete my data" is the one event whose plan is not committed: the store
 erases the patient (`Store.forget`) and saves, in the same transaction, the two messages that
 are left to send (the patient's confirmation, a note in an open hand-off's thread).
 """
 
+import asyncio
 import json
 import logging
-from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+import random
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -24,8 +28,9 @@ from bot.channels.line_events import LineEvent, translate
 from bot.channels.line_send import Delivery, LineSender, Outgoing
 from bot.channels.slack_desk import DeskResult, SlackDesk
 from bot.core import texts
-from bot.core.decision import Choice
+from bot.core.decision import Choice, Owner
 from bot.core.knowledge import Knowledge
+from bot.delivery import deliver_line
 from bot.logs import PatientTag, fields
 from bot.outbox import retry_key
 from bot.patient import Context, Profile, bilingual, plan_line_event
@@ -39,6 +44,7 @@ from bot.store import (
     OutgoingStatus,
     Store,
 )
+from bot.worker import RetryLaterError
 
 logger = logging.getLogger(__name__)
 
@@ -47,6 +53,10 @@ REPLY_TOKEN_AGE = timedelta(seconds=50)
 # Events a patient waits on, and so may see LINE's loading animation for.
 WAITED_ON = frozenset({"text", "postback", "media", "follow"})
 NOTICE = "privacy:notice"  # the audit kind of a delivered privacy notice
+# Waits between delivery attempts: 1, 2, 4 ... s up to a minute, each scaled by a random 0.5-1
+# (jitter: processes retrying after the same outage do not hit LINE together).
+RETRY_BASE_S = 1.0
+RETRY_CAP_S = 60.0
 
 
 class ConflictError(Exception):
@@ -64,10 +74,15 @@ class Services:
     clock: Clock
     tag: PatientTag
     desk: SlackDesk | None = None
-    policy: handoff.Policy = field(default_factory=handoff.Policy)
+    policy: Callable[[], handoff.Policy] = handoff.Policy  # read per event: hours reload live
     mask_pii: bool = True
     staff_labels: dict[str, str] | None = None
     retention_days: int = 30  # AUDIT_RETENTION_DAYS, stated in the privacy notice
+    # How long an undelivered message is retried after its event arrived (then staff are
+    # alerted). LINE keeps a retry key for 24 hours after the first request
+    # (developers.line.biz/en/docs/messaging-api/retrying-api-request/), so it must stay under.
+    delivery_deadline: timedelta = timedelta(hours=1)
+    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
 
 
 async def handle(claimed: Claimed, services: Services) -> bool:
@@ -84,7 +99,7 @@ async def handle(claimed: Claimed, services: Services) -> bool:
             claimed,
             conv,
             services.knowledge(),
-            services.policy,
+            services.policy(),
             services.clock(),
             services.staff_labels or {},
         )
@@ -154,7 +169,7 @@ def _context(services: Services) -> Context:
     return Context(
         knowledge=services.knowledge(),
         now=services.clock(),
-        policy=services.policy,
+        policy=services.policy(),
         desk=services.desk is not None,
         mask_pii=services.mask_pii,
         profile=services.profile,
@@ -215,8 +230,8 @@ async def _deliver(
         if row.status in ("sent", "failed") or row.payload is None:
             continue
         body = json.loads(row.payload)
-        await store.mark_outgoing(row.id, "sending", row.method, row.result, services.clock())
         if row.channel == "slack":
+            await store.mark_outgoing(row.id, "sending", "slack", row.result, services.clock())
             current = await store.conversation(conv.id) or conv
             if services.desk is None:
                 await store.mark_outgoing(
@@ -224,10 +239,21 @@ async def _deliver(
                 )
                 continue
             result = await services.desk.send(current, body)
+            if result.retryable:
+                await _hold(claimed, row, result, services)
+                logger.error(
+                    "ALERT: slack message undelivered past its deadline",
+                    extra=fields(conversation=conv.id, error=result.error),
+                )
             status: OutgoingStatus = "sent" if result.ok else "failed"
             await store.mark_outgoing(row.id, status, "slack", result.error, services.clock())
             continue
         delivery = await _send_line(claimed, row, body, services)
+        if delivery.retryable:
+            await _hold(claimed, row, delivery, services)
+            await _alert(claimed, conv, f"undelivered_past_deadline:{delivery.error}", services)
+        elif delivery.error == "quota_exceeded":
+            await _quota_reached(claimed, conv, services)
         status = "sent" if delivery.ok else "failed"
         # Nothing follows a delivered last message but logging, so it may finish the event.
         finished = delivery.ok and row is rows[-1] and not body.get("confirm")
@@ -250,7 +276,7 @@ async def _deliver(
             row.id,
             status,
             delivery.method,
-            delivery.error,
+            delivery.error or delivery.note,  # note: the counted ambiguous case
             services.clock(),
             audit=audits,
             finish=claimed.id if finished else None,
@@ -277,8 +303,8 @@ async def _deliver_erased(claimed: Claimed, rows: list[OutgoingRow], services: S
         if row.status in ("sent", "failed") or row.payload is None:
             continue
         body = json.loads(row.payload)
-        await store.mark_outgoing(row.id, "sending", row.method, row.result, services.clock())
         if row.channel == "slack":
+            await store.mark_outgoing(row.id, "sending", "slack", row.result, services.clock())
             result = (
                 await services.desk.erased(body["thread"])
                 if services.desk is not None
@@ -288,6 +314,8 @@ async def _deliver_erased(claimed: Claimed, rows: list[OutgoingRow], services: S
             await store.mark_outgoing(row.id, status, "slack", result.error, services.clock())
             continue
         delivery = await _send_line(claimed, row, body, services)
+        if delivery.retryable:
+            await _hold(claimed, row, delivery, services)
         status = "sent" if delivery.ok else "failed"
         await store.mark_outgoing(row.id, status, delivery.method, delivery.error, services.clock())
         if not delivery.ok:
@@ -299,7 +327,8 @@ async def _deliver_erased(claimed: Claimed, rows: list[OutgoingRow], services: S
 async def _send_line(
     claimed: Claimed, row: OutgoingRow, body: dict[str, Any], services: Services
 ) -> Delivery:
-    """Send, minding a send that a crash interrupted (see the module docstring)."""
+    """One delivery attempt by `bot.delivery`'s rules, minding an attempt a crash or timeout
+    left unfinished (the row is still `sending`, with the method it was trying)."""
     out = Outgoing(
         user_id=body["user_id"],
         texts=tuple(body["texts"]),
@@ -307,17 +336,100 @@ async def _send_line(
         reply_token=body["reply_token"],
         retry_key=row.retry_key,
     )
-    in_flight = row.status == "sending"
-    if in_flight and row.method in (None, "reply") and body["reply_allowed"] and out.reply_token:
-        retried = await services.sender.send(out, reply_allowed=True, push_fallback=False)
-        if retried.ok or retried.error != "invalid_reply_token":
-            return retried
-        logger.warning(
-            "line reply interrupted by a crash was already accepted; not re-sent",
-            extra=fields(retry_key=row.retry_key),
-        )
-        return Delivery("reply", ok=True, status=400, error=None)
-    return await services.sender.send(out, reply_allowed=body["reply_allowed"] and not in_flight)
+    previous = None
+    if row.status == "sending":
+        replied = bool(body["reply_allowed"] and out.reply_token)
+        previous = row.method if row.method in ("reply", "push") else "reply" if replied else "push"
+
+    async def mark(method: str) -> None:
+        await services.store.mark_outgoing(row.id, "sending", method, None, services.clock())
+
+    return await deliver_line(
+        services.sender,
+        out,
+        reply_allowed=bool(body["reply_allowed"]),
+        born=_token_born(claimed),
+        previous=previous,
+        clock=services.clock,
+        mark=mark,
+        sleep=services.sleep,
+    )
+
+
+def _token_born(claimed: Claimed) -> datetime:
+    """When the event's reply token was issued: LINE's event timestamp, else our receipt."""
+    if claimed.source != "line":
+        return claimed.received_at
+    event = translate(json.loads(claimed.payload))
+    if not event.timestamp_ms:
+        return claimed.received_at
+    sent = datetime.fromtimestamp(event.timestamp_ms / 1000, claimed.received_at.tzinfo)
+    return min(sent, claimed.received_at)
+
+
+async def _hold(
+    claimed: Claimed, row: OutgoingRow, failed: Delivery | DeskResult, services: Services
+) -> None:
+    """Keep an undelivered row for a later attempt of its event (raises `RetryLaterError`), or
+    return when the delivery deadline has passed (the caller marks it failed and alerts).
+
+    The row stays `sending` with the method tried, so the next attempt reuses its retry key
+    (a push) or knows a reply may have got through."""
+    now = services.clock()
+    left = claimed.received_at + services.delivery_deadline - now
+    if left <= timedelta(0):
+        return
+    method = failed.method if isinstance(failed, Delivery) else "slack"
+    await services.store.mark_outgoing(row.id, "sending", method, failed.error, now)
+    wait = backoff(claimed.attempts, failed.retry_after, left)
+    raise RetryLaterError(wait, failed.error or "undelivered")
+
+
+def backoff(attempt: int, retry_after: float | None, left: timedelta) -> timedelta:
+    """The wait before delivery attempt `attempt + 1`: exponential with jitter, at least what
+    the platform asked for, and never past the deadline (so a last attempt is made there)."""
+    base = min(RETRY_CAP_S, RETRY_BASE_S * 2 ** max(0, attempt - 1))
+    wait = base * random.uniform(0.5, 1.0)  # jitter, not cryptography
+    if retry_after is not None:
+        wait = max(wait, retry_after)
+    return min(timedelta(seconds=max(wait, 0.2)), left)
+
+
+async def _alert(claimed: Claimed, conv: Conversation, error: str, services: Services) -> None:
+    """Staff hear of a message that could not be delivered in time: once, as it is given up."""
+    logger.error(
+        "ALERT: line message undelivered past its deadline",
+        extra=fields(event_id=claimed.event_id, conversation=conv.id, error=error),
+    )
+    if services.desk is not None:
+        result = await services.desk.alert_failed(conv, "line", error)
+        if not result.ok:
+            logger.error("ALERT could not reach Slack: %s", result.error)
+
+
+async def _quota_reached(claimed: Claimed, conv: Conversation, services: Services) -> None:
+    """LINE's monthly message quota is spent: only a person can help (raise the plan, or call
+    the patient). The patient's conversation goes to staff (a card) with an alert, once: a
+    conversation already with staff is left as it is."""
+    logger.error(
+        "ALERT: LINE monthly message quota reached; patient handed to staff",
+        extra=fields(event_id=claimed.event_id, conversation=conv.id),
+    )
+    current = await services.store.conversation(conv.id)
+    if current is None or services.desk is None or current.owner is not Owner.BOT:
+        return
+    step = handoff.open_handoff(
+        current.owner, None, "line_quota", True, services.clock(), services.policy()
+    )
+    data = {**current.data, "handoff": step.handoff}
+    saved = await services.store.commit(replace(current, owner=step.owner, data=data), [], None)
+    if saved is None:
+        return
+    card = await services.desk.send(saved, {"op": "card"})
+    latest = await services.store.conversation(conv.id) or saved
+    alerted = await services.desk.alert_failed(latest, "line", "quota_exceeded")
+    if not (card.ok and alerted.ok):
+        logger.error("ALERT could not reach Slack: %s", card.error or alerted.error)
 
 
 async def retrying(claimed: Claimed, delay: timedelta, services: Services) -> None:

@@ -14,11 +14,13 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
 from bot.lang import LANGS, Lang
+from bot.settings import shipped
 
 DOMAIN = "messages"
-# The catalogs translate the msgids written in bot/**.py, so they belong with the code, in the
-# repository's `locales/`: never next to an FAQ folder (`--faq DIR` is only content).
-LOCALES = Path(__file__).resolve().parents[1] / "locales"
+# The catalogs translate the msgids written in bot/**.py, so they ship with the code (the
+# repository's `locales/`, package data in a wheel): never next to an FAQ folder (`--faq DIR` is
+# only content). Commands load `Settings.locales_dir` (LOCALES_DIR, ./locales, else these).
+LOCALES = shipped("locales")
 
 
 @dataclass(frozen=True)

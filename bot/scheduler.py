@@ -35,12 +35,17 @@ async def due_events(store: Store, policy: Policy, clock: Clock) -> int:
 
 
 async def watch_deadlines(
-    store: Store, policy: Policy, clock: Clock, wake: Callable[[], None], every: float = CHECK_EVERY
+    store: Store,
+    policy: Callable[[], Policy],
+    clock: Clock,
+    wake: Callable[[], None],
+    every: float = CHECK_EVERY,
 ) -> None:
-    """Check for due deadlines forever (a task owned by the app's cleanup context)."""
+    """Check for due deadlines forever (a task owned by the app's cleanup context); the
+    policy is read each round, so an edited hours.toml applies without a restart."""
     while True:
         try:
-            if await due_events(store, policy, clock):
+            if await due_events(store, policy(), clock):
                 wake()
         except Exception:
             logger.exception("deadline check failed; will try again")

@@ -17,7 +17,18 @@ from bot.lang import Lang
 DEFAULT_LINE_API = "https://api.line.me"
 DEFAULT_LINE_DATA_API = "https://api-data.line.me"  # where rich-menu images are uploaded
 DEFAULT_SLACK_API = "https://slack.com/api/"
-DEFAULT_DATABASE = "sqlite:///var/bot.db"
+DEFAULT_DATABASE = (
+    "sqlite:///var/bot.db"  # with VAR_DIR unset: `var/bot.db` in the working directory
+)
+
+# The FAQ, config and catalogs that come with the code. An installed wheel has them as package
+# data in `bot/_shipped/` (pyproject.toml maps the repository's `faq/`, `config/` and `locales/`
+# there); a source checkout uses those repository folders themselves.
+SHIPPED = Path(__file__).resolve().parent / "_shipped"
+_CHECKOUT = Path(__file__).resolve().parents[1]
+
+# name of the setting, folder looked for in the working directory
+_FOLDERS = (("FAQ_DIR", "faq"), ("CONFIG_DIR", "config"), ("LOCALES_DIR", "locales"))
 
 
 class Secret:
@@ -52,6 +63,85 @@ class SettingsError(Exception):
         self.problems = problems
 
 
+def shipped(name: str) -> Path:
+    """The shipped copy of the folder `name` (`faq`, `config` or `locales`)."""
+    packaged = SHIPPED / name
+    return packaged if packaged.is_dir() else _CHECKOUT / name
+
+
+@dataclass(frozen=True)
+class Paths:
+    """Where the content is read and the state written, for every command.
+
+    `FAQ_DIR`, `CONFIG_DIR` and `LOCALES_DIR` name a folder; unset, the folder of that name in
+    the working directory is used when there is one (a clinic's own checkout, the repository),
+    else the shipped copy (`shipped`). `VAR_DIR` (default `var`, relative to the working
+    directory) holds what the bot writes: the SQLite database by default and caches."""
+
+    faq_dir: Path
+    config_dir: Path
+    locales_dir: Path
+    var_dir: Path
+    # per folder, where it came from: the setting's name, "working directory" or "shipped"
+    origins: tuple[tuple[str, str], ...] = ()
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str], *, cwd: Path | None = None) -> "Paths":
+        """Resolve the folders; raises SettingsError when a folder named by a setting is
+        missing (a typo must not silently fall back to the shipped content)."""
+        problems: list[str] = []
+        paths = _paths(env, cwd or Path(), problems)
+        if problems:
+            raise SettingsError(problems)
+        return paths
+
+    def describe(self) -> str:
+        """One line naming every folder and its origin, for the start-up log."""
+        return describe_folders(
+            (self.faq_dir, self.config_dir, self.locales_dir, self.var_dir), self.origins
+        )
+
+
+def describe_folders(folders: tuple[Path, ...], origins: tuple[tuple[str, str], ...]) -> str:
+    """`faq=faq (working directory), config=... (shipped), ...`: what a start-up logs."""
+    where = dict(origins)
+    names = ("faq", "config", "locales", "var")
+    return ", ".join(
+        f"{name}={path} ({where.get(name, 'given')})"
+        for name, path in zip(names, folders, strict=True)
+    )
+
+
+def _paths(env: Mapping[str, str], cwd: Path, problems: list[str]) -> Paths:
+    found: dict[str, Path] = {}
+    origins: list[tuple[str, str]] = []
+    for setting, name in _FOLDERS:
+        raw = env.get(setting, "").strip()
+        if raw:
+            path, origin = cwd / Path(raw).expanduser(), setting
+            if not path.is_dir():
+                problems.append(f"{setting} {path} is not a folder")
+        elif (cwd / name).is_dir():
+            path, origin = cwd / name, "working directory"
+        else:
+            path, origin = shipped(name), "shipped"
+        found[name] = path
+        origins.append((name, origin))
+    var = env.get("VAR_DIR", "").strip()
+    origins.append(("var", "VAR_DIR" if var else "working directory"))
+    return Paths(
+        found["faq"],
+        found["config"],
+        found["locales"],
+        cwd / _var_dir(env),
+        tuple(origins),
+    )
+
+
+def _var_dir(env: Mapping[str, str]) -> Path:
+    return Path(env.get("VAR_DIR", "").strip() or "var").expanduser()
+
+
 @dataclass(frozen=True)
 class SlackSettings:
     """Present only when the staff desk on Slack is configured."""
@@ -76,6 +166,10 @@ class Settings:
     worker_concurrency: int
     worker_max_attempts: int
     faq_dir: Path
+    config_dir: Path
+    locales_dir: Path
+    var_dir: Path
+    folder_origins: tuple[tuple[str, str], ...] = ()  # as Paths.origins
     slack: SlackSettings | None = None
     hours_file: Path | None = None
     handoff_wait_minutes: int = 15
@@ -89,11 +183,36 @@ class Settings:
     # http_body_timeout of its head.
     http_keepalive_timeout: int = 75
     http_body_timeout: int = 10
+    # Seconds between checks for an edited FAQ, clinic.toml, hours.toml or catalog (bot.reload);
+    # 0 turns live reload off.
+    reload_seconds: float = 5.0
+    # Delivery (docs/architecture.md, "Delivery that outlives a bad minute"): a worker's lease
+    # on an event, renewed on a heartbeat (a dead process's events are taken over after it);
+    # how long an undelivered message is retried before staff are alerted (under LINE's 24 h
+    # retry-key validity); and the timeout of one LINE API request.
+    worker_lease_seconds: int = 10
+    delivery_deadline_minutes: int = 60
+    line_timeout_seconds: int = 5
+
+    def folders(self) -> str:
+        """The folders in use and where each came from, for the start-up log."""
+        return describe_folders(
+            (self.faq_dir, self.config_dir, self.locales_dir, self.var_dir), self.folder_origins
+        )
 
     @classmethod
-    def from_env(cls, env: Mapping[str, str], *, faq_dir: Path) -> "Settings":
-        """Build settings from `env`; raises SettingsError listing every problem."""
+    def from_env(
+        cls, env: Mapping[str, str], *, faq_dir: Path | None = None, cwd: Path | None = None
+    ) -> "Settings":
+        """Build settings from `env`; raises SettingsError listing every problem. `faq_dir`
+        (the command line's `--faq`) overrides FAQ_DIR; `cwd` is where relative folders are
+        looked for (default: the working directory)."""
         problems: list[str] = []
+        paths = _paths(
+            {**env, "FAQ_DIR": str(faq_dir)} if faq_dir is not None else env,
+            cwd or Path(),
+            problems,
+        )
 
         def required(name: str) -> str:
             value = env.get(name, "").strip()
@@ -119,7 +238,7 @@ class Settings:
         secret = required("LINE_CHANNEL_SECRET")
         token = required("LINE_CHANNEL_ACCESS_TOKEN")
         line_api = url("LINE_API_BASE", DEFAULT_LINE_API, ("http", "https")).rstrip("/")
-        database = _database(env, problems)
+        database = _database(env, problems, paths.var_dir)
         level = env.get("LOG_LEVEL", "INFO").strip().upper() or "INFO"
         if level not in logging.getLevelNamesMapping():
             problems.append(f"LOG_LEVEL must be one of DEBUG, INFO, WARNING, ERROR; got {level!r}")
@@ -130,9 +249,7 @@ class Settings:
         slack = _slack(env, problems)
         wait = integer("HANDOFF_WAIT_MINUTES", 15, 1, 1440)
         idle = integer("HANDOFF_IDLE_HOURS", 24, 1, 24 * 30)
-        hours_file = Path(
-            env.get("HOURS_FILE", "").strip() or faq_dir.parent / "config" / "hours.toml"
-        )
+        hours_file = Path(env.get("HOURS_FILE", "").strip() or paths.config_dir / "hours.toml")
         if not hours_file.is_file():
             problems.append(f"HOURS_FILE {hours_file} does not exist")
         masking = env.get("MASK_PII", "on").strip().lower()
@@ -143,6 +260,10 @@ class Settings:
             problems.append(f"STAFF_LANG must be ja or en, got {staff_lang!r}")
         keepalive = integer("HTTP_KEEPALIVE_TIMEOUT", 75, 1, 3600)
         body_timeout = integer("HTTP_BODY_TIMEOUT", 10, 1, 300)
+        reload_seconds = integer("RELOAD_SECONDS", 5, 0, 3600)
+        lease = integer("WORKER_LEASE_SECONDS", 10, 3, 300)
+        deadline = integer("DELIVERY_DEADLINE_MINUTES", 60, 1, 23 * 60)
+        line_timeout = integer("LINE_TIMEOUT_SECONDS", 5, 1, 30)
         labels = tuple(
             (lang, env[f"STAFF_LABEL_{lang.upper()}"])
             for lang in ("ja", "en")
@@ -160,7 +281,11 @@ class Settings:
             retention_days=retention,
             worker_concurrency=concurrency,
             worker_max_attempts=attempts,
-            faq_dir=faq_dir,
+            faq_dir=paths.faq_dir,
+            config_dir=paths.config_dir,
+            locales_dir=paths.locales_dir,
+            var_dir=paths.var_dir,
+            folder_origins=paths.origins,
             slack=slack,
             hours_file=hours_file,
             handoff_wait_minutes=wait,
@@ -171,6 +296,10 @@ class Settings:
             staff_lang=cast("Lang", staff_lang),  # checked against ("ja", "en") above
             http_keepalive_timeout=keepalive,
             http_body_timeout=body_timeout,
+            reload_seconds=reload_seconds,
+            worker_lease_seconds=lease,
+            delivery_deadline_minutes=deadline,
+            line_timeout_seconds=line_timeout,
         )
 
 
@@ -184,8 +313,18 @@ def database_url(env: Mapping[str, str]) -> str:
     return url
 
 
-def _database(env: Mapping[str, str], problems: list[str]) -> str:
-    url = env.get("DATABASE_URL", "").strip() or DEFAULT_DATABASE
+def default_database(env: Mapping[str, str]) -> str:
+    """`bot.db` in VAR_DIR, the database used when DATABASE_URL is unset."""
+    return _sqlite_in(_var_dir(env))
+
+
+def _sqlite_in(var_dir: Path) -> str:
+    return f"sqlite:///{(var_dir / 'bot.db').as_posix()}"
+
+
+def _database(env: Mapping[str, str], problems: list[str], var_dir: Path | None = None) -> str:
+    default = default_database(env) if var_dir is None else _sqlite_in(var_dir)
+    url = env.get("DATABASE_URL", "").strip() or default
     if urlparse(url).scheme not in ("sqlite", "postgresql", "postgres"):
         problems.append("DATABASE_URL must start with sqlite:// or postgresql:// or postgres://")
     return url

@@ -3,7 +3,15 @@
 Events are claimed from the store (which never hands out a patient's event while an earlier
 one of theirs is unfinished), run concurrently across patients up to a limit, retried with
 backoff when they fail, and marked failed after a few attempts, at which point the operator is
-alerted. A crash leaves claimed events `working`; `recover` at the next start hands them back.
+alerted. A handler that cannot deliver yet (LINE or Slack down, rate-limited) raises
+`RetryLaterError`: the event waits as long as it says, without using up its attempts (the handler
+owns that deadline).
+
+Leases are short and renewed on a heartbeat while an event runs, so a process killed mid-event
+is noticed within one lease (`WORKER_LEASE_SECONDS`, 10 s) and another takes the event over
+while its reply token is still fresh. Before, a fixed 60 s lease outlived the token. A lease
+is renewed only by the claim that took it (its `attempts` number), so a process that stalled
+past its lease learns it lost the event and stops working on it.
 """
 
 import asyncio
@@ -11,6 +19,7 @@ import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
+from functools import partial
 
 from bot.store import Claimed, Clock, Store
 
@@ -24,6 +33,18 @@ RetryHook = Callable[[Claimed, timedelta], Awaitable[None]]
 
 POLL_SECONDS = 1.0  # without a wake-up (another process enqueued), look again this often
 MAX_BACKOFF = timedelta(minutes=5)
+HANDLER_TIMEOUT = 120.0  # seconds one attempt may take (a reply retried while its token is fresh)
+NO_LIMIT = 1_000_000  # attempts: a deferred delivery is bounded by its deadline, not a count
+
+
+class RetryLaterError(Exception):
+    """Nothing is wrong with the event, but a platform cannot take its message yet: run it
+    again after `delay` (its outbox rows keep their reply token state and retry keys)."""
+
+    def __init__(self, delay: timedelta, error: str) -> None:
+        super().__init__(error)
+        self.delay = delay
+        self.error = error
 
 
 class Worker:
@@ -36,8 +57,9 @@ class Worker:
         *,
         clock: Clock,
         concurrency: int = 8,
-        lease: timedelta = timedelta(seconds=60),
+        lease: timedelta = timedelta(seconds=10),
         max_attempts: int = 5,
+        handler_timeout: float = HANDLER_TIMEOUT,
         on_failed: FailedHook | None = None,
         on_retry: RetryHook | None = None,
     ) -> None:
@@ -48,13 +70,16 @@ class Worker:
         self._clock = clock
         self._slots = asyncio.Semaphore(concurrency)
         self._lease = lease
+        self._handler_timeout = handler_timeout
         self._max_attempts = max_attempts
         self._on_failed = on_failed
         self._on_retry = on_retry
         self._wake = asyncio.Event()
         self._stopping = asyncio.Event()
         self._running: set[asyncio.Task[None]] = set()
+        self._held: dict[int, tuple[Claimed, asyncio.Task[None]]] = {}
         self._loop_task: asyncio.Task[None] | None = None
+        self._beat_task: asyncio.Task[None] | None = None
 
     def wake(self) -> None:
         """Look for work now (called right after the webhook stored new events)."""
@@ -66,6 +91,7 @@ class Worker:
         if recovered:
             logger.warning("worker recovered %d unfinished events", recovered)
         self._loop_task = asyncio.create_task(self._loop(), name="inbox-worker")
+        self._beat_task = asyncio.create_task(self._heartbeat(), name="inbox-heartbeat")
 
     async def stop(self, grace: float = 10.0) -> None:
         """Stop claiming, give running events `grace` seconds, then cancel the rest.
@@ -76,6 +102,14 @@ class Worker:
         self._wake.set()
         if self._loop_task:
             await self._loop_task
+        if self._running:
+            await self._finish_running(grace)
+        if self._beat_task:
+            self._beat_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._beat_task
+
+    async def _finish_running(self, grace: float) -> None:
         if self._running:
             _, pending = await asyncio.wait(self._running, timeout=grace)
             for task in pending:
@@ -110,7 +144,35 @@ class Worker:
                 continue
             task = asyncio.create_task(self._run(claimed), name=f"event-{claimed.id}")
             self._running.add(task)
+            self._held[claimed.id] = (claimed, task)
             task.add_done_callback(self._running.discard)
+            task.add_done_callback(partial(self._release, claimed.id))
+
+    def _release(self, inbox_id: int, _: "asyncio.Task[None]") -> None:
+        self._held.pop(inbox_id, None)
+
+    async def _heartbeat(self) -> None:
+        """Renew the leases of running events every third of a lease; an event whose lease
+        another process took (this one stalled) is cancelled here, not finished twice."""
+        every = self._lease.total_seconds() / 3
+        while True:
+            await asyncio.sleep(every)
+            held = dict(self._held)
+            if not held:
+                continue
+            try:
+                kept = await self._store.renew(
+                    [(i, c.attempts) for i, (c, _) in held.items()], self._clock() + self._lease
+                )
+            except Exception as exc:  # the store is down: the next beat tries again
+                logger.warning("worker could not renew leases: %s", type(exc).__name__)
+                continue
+            for inbox_id, (claimed, task) in held.items():
+                if inbox_id not in kept and not task.done():
+                    logger.error(
+                        "event %s lease lost to another process; stopped here", claimed.event_id
+                    )
+                    task.cancel()
 
     async def _idle(self) -> None:
         with contextlib.suppress(TimeoutError):
@@ -121,8 +183,10 @@ class Worker:
     async def _run(self, claimed: Claimed) -> None:
         try:
             try:
-                async with asyncio.timeout(self._lease.total_seconds() * 0.8):
+                async with asyncio.timeout(self._handler_timeout):
                     finished = await self._handle(claimed)
+            except RetryLaterError as later:
+                await self._later(claimed, later)
             except Exception as exc:  # any failure: retried or surfaced, never swallowed
                 await self._failed(claimed, exc)
             else:
@@ -131,6 +195,18 @@ class Worker:
         finally:
             self._slots.release()
             self.wake()  # the patient's next event may be runnable now
+
+    async def _later(self, claimed: Claimed, later: RetryLaterError) -> None:
+        logger.warning(
+            "event %s (%s) waits %.1f s to deliver (%s; attempt %d)",
+            claimed.event_id,
+            claimed.source,
+            later.delay.total_seconds(),
+            later.error,
+            claimed.attempts,
+        )
+        not_before = self._clock() + later.delay
+        await self._store.retry_later(claimed.id, later.error, not_before, NO_LIMIT)
 
     async def _failed(self, claimed: Claimed, exc: Exception) -> None:
         error = type(exc).__name__  # never str(exc): it may quote patient text

@@ -122,7 +122,10 @@ def test_check_command_passes_on_the_shipped_file(capsys: pytest.CaptureFixture[
     """`python -m bot richmenu check` needs no token and says what it checked."""
     assert main(["richmenu", "check"]) == 0
 
-    assert capsys.readouterr().out.startswith(f"{CONFIG}: ok: 2 menus of 2500x1686 with 7 areas")
+    # CONFIG_DIR's file: config/ in the working directory (the repository's), printed as found
+    checked, _, summary = capsys.readouterr().out.partition(": ok: ")
+    assert Path(checked).resolve() == CONFIG.resolve()
+    assert summary.startswith("2 menus of 2500x1686 with 7 areas")
 
 
 def test_check_command_with_a_bad_image_prints_one_line(

@@ -61,6 +61,26 @@ class Delivery:
     status: int | None
     error: str | None
     alert: bool = False
+    # Seconds LINE asked us to wait before trying again (a 429's Retry-After), if it said.
+    retry_after: float | None = None
+    # The request may have been carried out although we got no 2xx (a timeout, a 5xx, a
+    # connection lost mid-request): a reply token may now be used, a retry key accepted.
+    unknown: bool = False
+    # How a delivery came about when that is worth counting ("ambiguous_reply": see
+    # `bot.delivery`); None for the ordinary paths.
+    note: str | None = None
+
+    @property
+    def retryable(self) -> bool:
+        """Whether trying again later may succeed: LINE's retry rule (5xx, timeouts), a dropped
+        connection, and a rate-limit 429 (not the monthly quota, which waits for a person)."""
+        return not self.ok and self.error in RETRYABLE
+
+
+# Errors worth another attempt with the same reply token or retry key.
+RETRYABLE = frozenset(
+    {"server_error", "timeout", "connection_error", "unreachable", "rate_limited"}
+)
 
 
 class LineSender:
@@ -110,6 +130,33 @@ class LineSender:
             return Delivery("none", ok=False, status=None, error="no_reply_token")
         return await self._push(out.user_id, messages, out.retry_key)
 
+    async def reply_once(self, out: Outgoing) -> Delivery:
+        """One reply attempt with `out.reply_token`, nothing else (the caller owns the policy:
+        `bot.delivery`)."""
+        messages = self._prepare(out.texts, out.choices)
+        if not messages or not out.reply_token:
+            return Delivery("none", ok=False, status=None, error="empty")
+        return await self._reply(out.reply_token, messages)
+
+    async def push_once(self, out: Outgoing) -> Delivery:
+        """One push attempt with `out.retry_key`; a 409 (key already accepted) is a delivery."""
+        messages = self._prepare(out.texts, out.choices)
+        if not messages:
+            return Delivery("none", ok=False, status=None, error="empty")
+        request = PreparedPush.build(out.user_id, messages)
+        try:
+            await self._api.push_message(
+                request, x_line_retry_key=out.retry_key, _request_timeout=self._timeout
+            )
+        except ApiException as exc:
+            if exc.status == 409:  # LINE already accepted this key: the message went out
+                logger.info("line push already accepted (key=%s)", out.retry_key)
+                return Delivery("push", ok=True, status=409, error=None)
+            return _failed("push", exc)
+        except (TimeoutError, aiohttp.ClientError) as exc:
+            return _lost("push", exc)
+        return Delivery("push", ok=True, status=200, error=None)
+
     async def show_loading(self, user_id: str, seconds: int = 20) -> None:
         """Show the typing indicator; cosmetic, so failures are logged and swallowed."""
         # LINE wants a multiple of 5 in 5..60; the spec and the SDK only check the range.
@@ -129,10 +176,8 @@ class LineSender:
             await self._api.reply_message(request, _request_timeout=self._timeout)
         except ApiException as exc:
             return _failed("reply", exc)
-        except TimeoutError:
-            return Delivery("reply", ok=False, status=None, error="timeout")
-        except aiohttp.ClientError:
-            return Delivery("reply", ok=False, status=None, error="connection_error")
+        except (TimeoutError, aiohttp.ClientError) as exc:
+            return _lost("reply", exc)
         return Delivery("reply", ok=True, status=200, error=None)
 
     async def _push(self, user_id: str, messages: Prepared, key: str) -> Delivery:
@@ -179,19 +224,51 @@ def _prepare(texts: tuple[str, ...], choices: tuple[Choice, ...]) -> Prepared:
 
 
 def _failed(method: Method, exc: ApiException) -> Delivery:
-    """Map an HTTP error to a `Delivery`; a 429 is logged at ERROR and raises the alert flag."""
+    """Map an HTTP error to a `Delivery`. The monthly-quota 429 raises the alert flag (a person
+    must act); a rate-limit 429 is retryable, after `Retry-After` when LINE sends one."""
     status = exc.status if isinstance(exc.status, int) else None
     if status == 429:
-        error = "quota_exceeded" if _is_quota(exc.body) else "rate_limited"
-        logger.error("line %s refused with 429 (%s); operator must act", method, error)
-        return Delivery(method, ok=False, status=429, error=error, alert=True)
-    if method == "reply" and status == 400:
+        if _is_quota(exc.body):
+            logger.error("line %s refused: monthly message quota reached; staff must act", method)
+            return Delivery(method, ok=False, status=429, error="quota_exceeded", alert=True)
+        wait = _retry_after(exc.headers)
+        logger.warning("line %s rate-limited (429; retry after %s s)", method, wait)
+        return Delivery(method, ok=False, status=429, error="rate_limited", retry_after=wait)
+    if method == "reply" and status == 400 and _names_reply_token(exc.body):
         error = "invalid_reply_token"
     elif status is not None and status >= 500:
-        error = "server_error"
+        # LINE: a 5xx may have been carried out anyway (retrying-api-request).
+        return Delivery(method, ok=False, status=status, error="server_error", unknown=True)
     else:
         error = _REASONS.get(status or 0, f"http_{status}")
     return Delivery(method, ok=False, status=status, error=error)
+
+
+def _lost(method: Method, exc: Exception) -> Delivery:
+    """No answer from LINE: a timeout or a connection dropped mid-request may have been carried
+    out (`unknown`); a connection never made (`unreachable`) was not."""
+    if isinstance(exc, aiohttp.ClientConnectorError):
+        return Delivery(method, ok=False, status=None, error="unreachable")
+    error = "timeout" if isinstance(exc, TimeoutError) else "connection_error"
+    return Delivery(method, ok=False, status=None, error=error, unknown=True)
+
+
+def _retry_after(headers: object) -> float | None:
+    """Seconds from a `Retry-After` header (a number; an HTTP date is read as absent)."""
+    if not hasattr(headers, "get"):
+        return None
+    raw = headers.get("Retry-After")
+    try:
+        return max(0.0, float(raw)) if raw is not None else None
+    except ValueError:
+        return None
+
+
+def _names_reply_token(body: object) -> bool:
+    """Whether a reply's 400 is LINE's "Invalid reply token" (used or expired), not a refused
+    message ("The request body has 1 error(s)"). A 400 without a body is read as the token."""
+    text = body.decode("utf-8", "replace") if isinstance(body, bytes) else str(body or "")
+    return not text or "reply token" in text.lower()
 
 
 def _falls_back(replied: Delivery) -> bool:
@@ -209,9 +286,14 @@ def _retryable(status: object) -> bool:
 
 
 def _is_quota(body: object) -> bool:
-    """LINE's 429 body says "You have reached your monthly limit." when the plan's quota ran out.
+    """Whether a 429 is a message limit that only a person can lift.
 
-    (Quoted by a LINE maintainer in line-bot-sdk-java#426; the rate limit has another message.)
+    LINE's error messages (Messaging API reference, "Error messages"; developers.line.biz/en/
+    docs/messaging-api/handling-http-429-errors/): "You have reached your monthly limit." when
+    the plan's free messages ran out, "You have exceeded the target limit for additional
+    messages." when the admin's cap is reached. A rate limit says "The API rate limit has been
+    exceeded. Try again later." and is retried (as is the concurrent-operations limit).
     """
     text = body.decode("utf-8", "replace") if isinstance(body, bytes) else str(body or "")
-    return "monthly limit" in text.lower()
+    lowered = text.lower()
+    return "monthly limit" in lowered or "target limit" in lowered

@@ -11,6 +11,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
+import aiohttp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
@@ -27,6 +28,27 @@ class DeskResult:
 
     ok: bool
     error: str | None = None
+    retry_after: float | None = None  # Slack's Retry-After on `ratelimited`
+
+    @property
+    def retryable(self) -> bool:
+        """Whether Slack may take it later: rate limits, Slack's own faults, no connection."""
+        return not self.ok and self.error in SLACK_RETRYABLE
+
+
+# Slack Web API errors that say "not now" rather than "never" (api.slack.com/methods: common
+# errors), plus our own names for a timeout and a failed connection.
+SLACK_RETRYABLE = frozenset(
+    {
+        "ratelimited",
+        "internal_error",
+        "fatal_error",
+        "service_unavailable",
+        "request_timeout",
+        "timeout",
+        "connection_error",
+    }
+)
 
 
 class SlackDesk:
@@ -41,7 +63,16 @@ class SlackDesk:
         self._ = staff_text
 
     async def send(self, conv: Conversation, op: dict[str, Any]) -> DeskResult:
-        """Run one saved operation for `conv`."""
+        """Run one saved operation for `conv`; a timeout or lost connection is a retryable
+        result, not an exception (the caller keeps the row for a later attempt)."""
+        try:
+            return await self._send(conv, op)
+        except TimeoutError:
+            return DeskResult(ok=False, error="timeout")
+        except aiohttp.ClientError:
+            return DeskResult(ok=False, error="connection_error")
+
+    async def _send(self, conv: Conversation, op: dict[str, Any]) -> DeskResult:
         try:
             if op["op"] == "card":
                 return await self._card(conv, op)
@@ -65,8 +96,10 @@ class SlackDesk:
             return DeskResult(ok=True)
         except SlackApiError as exc:
             error = str(exc.response.get("error", "slack_error"))
+            if exc.response.status_code >= 500:
+                error = "internal_error"
             logger.warning("slack %s failed: %s", op.get("op"), error)
-            return DeskResult(ok=False, error=error)
+            return DeskResult(ok=False, error=error, retry_after=_retry_after(exc))
 
     def _render(
         self, conv: Conversation, handoff: dict[str, Any], status: str, by: str | None
@@ -158,3 +191,14 @@ class SlackDesk:
         except SlackApiError as exc:
             if exc.response.get("error") != "already_reacted":
                 logger.warning("slack confirmation failed: %s", exc.response.get("error"))
+
+
+def _retry_after(exc: SlackApiError) -> float | None:
+    """Seconds Slack asked us to wait (`Retry-After` on a 429), if it said."""
+    raw = (exc.response.headers or {}).get("Retry-After") or (exc.response.headers or {}).get(
+        "retry-after"
+    )
+    try:
+        return float(raw) if raw is not None else None
+    except (TypeError, ValueError):
+        return None

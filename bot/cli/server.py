@@ -56,12 +56,14 @@ def _serve(settings: Settings) -> int:
         return 1
     from bot.app import RUNTIME, runner_options  # noqa: PLC0415
 
+    logger.info("folders: %s", settings.folders())
     placeholders = app[RUNTIME].knowledge.clinic.placeholders()
     if placeholders:
         logger.warning(
-            "config/clinic.toml still has placeholder values (%s): patients are given them "
+            "%s still has placeholder values (%s): patients are given them "
             "in safety replies, FAQ answers and the privacy notice; replace them with the "
             "clinic's real facts",
+            settings.config_dir / "clinic.toml",
             ", ".join(placeholders),
         )
     if settings.slack is None:

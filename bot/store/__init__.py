@@ -173,6 +173,10 @@ class Store(Protocol):
     async def claim(self, now: datetime, lease: timedelta) -> Claimed | None:
         """Take the oldest runnable event, never one queued behind its patient's earlier event."""
 
+    async def renew(self, leases: Sequence[tuple[int, int]], until: datetime) -> set[int]:
+        """Extend the leases of events still held by these claims (id, attempts) to `until`
+        (the worker's heartbeat); returns the ids whose lease was extended."""
+
     async def finish(self, inbox_id: int, now: datetime) -> None:
         """Mark a claimed event done."""
 

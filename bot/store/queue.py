@@ -152,6 +152,23 @@ class Queue(SqlBase):
             )
         return to_claimed(rows[0], to_conversation(found[0]) if found else None)
 
+    async def renew(self, leases: Sequence[tuple[int, int]], until: datetime) -> set[int]:
+        """Extend the leases of events still held by the claims named (id, attempts); returns
+        the ids kept. An event recovered and claimed again by another process has another
+        `attempts`, so a stalled process cannot renew a lease it has lost."""
+        kept: set[int] = set()
+        async with self._write() as session:
+            for inbox_id, attempts in leases:
+                if await session.execute(
+                    "UPDATE inbox SET lease_until = $1"
+                    " WHERE id = $2 AND attempts = $3 AND status = 'working'",
+                    until,
+                    inbox_id,
+                    attempts,
+                ):
+                    kept.add(inbox_id)
+        return kept
+
     async def finish(self, inbox_id: int, now: datetime) -> None:
         """Mark a claimed event done."""
         async with self._write() as session:

@@ -165,9 +165,9 @@ async def test_prism_accepts_loading_animation(
     ("prefer", "expected"),
     [
         ("code=409", Delivery("push", ok=True, status=409, error=None)),
-        ("code=429", Delivery("push", ok=False, status=429, error="rate_limited", alert=True)),
+        ("code=429", Delivery("push", ok=False, status=429, error="rate_limited")),
     ],
-    ids=["409-already-accepted", "429-alert"],
+    ids=["409-already-accepted", "429-rate-limited"],
 )
 async def test_documented_push_errors_are_handled(
     prism_api: AsyncMessagingApi, prefer: str, expected: Delivery

@@ -122,15 +122,17 @@ async def test_reply_server_error_or_timeout_falls_back_to_push(
     assert len(line_standin.calls(PUSH)) == 1
 
 
-async def test_reply_429_alerts_and_does_not_push(
+async def test_reply_429_is_retryable_and_does_not_push(
     sender: LineSender, line_standin: LineStandin
 ) -> None:
-    """A rate-limited reply is not turned into a push, which would cost quota and hit 429 too."""
+    """A rate-limited reply is not turned into a push, which would cost quota and hit 429 too;
+    it is retryable (bot.delivery tries the token again), not an alert."""
     line_standin.script(REPLY, Forced(status=429, body=RATE_LIMIT))
 
     delivery = await sender.send(outgoing(token=TOKEN))
 
-    assert delivery == Delivery("reply", ok=False, status=429, error="rate_limited", alert=True)
+    assert delivery == Delivery("reply", ok=False, status=429, error="rate_limited")
+    assert delivery.retryable
     assert line_standin.calls(PUSH) == []
 
 
@@ -158,7 +160,8 @@ async def test_push_gives_up_after_its_attempts(
 
     delivery = await sender.send(outgoing())
 
-    assert delivery == Delivery("push", ok=False, status=503, error="server_error")
+    assert delivery == Delivery("push", ok=False, status=503, error="server_error", unknown=True)
+    assert delivery.retryable  # the outbox tries again later (bot.conversation)
     assert len(line_standin.calls(PUSH)) == 4
     assert delays == [0.5, 1.0, 2.0]
 
@@ -204,24 +207,29 @@ async def test_resending_after_a_crash_gets_409_and_counts_as_sent(
     assert len(line_standin.delivered) == 1
 
 
-@pytest.mark.parametrize(
-    ("body", "error"),
-    [(MONTHLY_LIMIT, "quota_exceeded"), (RATE_LIMIT, "rate_limited")],
-    ids=["monthly-quota", "rate-limit"],
-)
-async def test_429_alerts_without_retry(
-    sender: LineSender,
-    line_standin: LineStandin,
-    caplog: pytest.LogCaptureFixture,
-    body: dict[str, str],
-    error: str,
+async def test_rate_limit_429_is_retryable_not_an_alert(
+    sender: LineSender, line_standin: LineStandin
 ) -> None:
-    """A 429 is never retried, raises the alert and is logged at ERROR without patient data."""
-    line_standin.script(PUSH, Forced(status=429, body=body))
+    """A rate-limit 429 is retried later by the outbox (LINE did not process the request)."""
+    line_standin.script(PUSH, Forced(status=429, body=RATE_LIMIT))
 
     delivery = await sender.send(outgoing())
 
-    assert delivery == Delivery("push", ok=False, status=429, error=error, alert=True)
+    assert delivery == Delivery("push", ok=False, status=429, error="rate_limited")
+    assert delivery.retryable
+
+
+async def test_quota_429_alerts_without_retry(
+    sender: LineSender, line_standin: LineStandin, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The monthly-quota 429 is never retried, raises the alert and is logged at ERROR
+    without patient data."""
+    line_standin.script(PUSH, Forced(status=429, body=MONTHLY_LIMIT))
+
+    delivery = await sender.send(outgoing())
+
+    assert delivery == Delivery("push", ok=False, status=429, error="quota_exceeded", alert=True)
+    assert not delivery.retryable
     assert len(line_standin.calls(PUSH)) == 1
     errors = [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
     assert errors

@@ -226,7 +226,7 @@ async def test_unanswered_card_is_reannounced(desk: Any, slack_standin: SlackSta
     clock = Clock(OPEN)
     bot = await desk(clock)
     thread = await _hand_off(bot)
-    policy = bot.app[RUNTIME].worker._handle.keywords["services"].policy  # type: ignore[attr-defined]
+    policy = bot.app[RUNTIME].policy
     assert await due_events(bot.store, policy, clock) == 0
     clock.offset += timedelta(minutes=16)
     assert await due_events(bot.store, policy, clock) == 1

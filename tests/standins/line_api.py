@@ -1,8 +1,11 @@
 """A stand-in for the LINE Messaging API: an aiohttp app on 127.0.0.1 that behaves like LINE.
 
-It keeps what real LINE keeps and Prism does not: single-use reply tokens, accepted retry keys
-(a repeat gets 409 with `X-Line-Accepted-Request-Id`), and a log of every request, so tests can
-assert exactly what the real SDK sent. Tests script failures per path with `script()`.
+It keeps what real LINE keeps and Prism does not: single-use reply tokens that expire
+`token_ttl` seconds (about a minute) after they were issued or first seen, accepted retry keys
+(a repeat gets 409 with `X-Line-Accepted-Request-Id` and is not delivered again), and a log of
+every request, so tests can assert exactly what the real SDK sent. Tests script failures per
+path with `script()` (one answer per request: a status, a 429 with or without `Retry-After`, a
+200 held back past the client's timeout) or `outage()` (every request for some seconds).
 
 Point the SDK at it with `Configuration(host=standin.base_url)` (no trailing slash).
 """
@@ -10,6 +13,7 @@ Point the SDK at it with `Configuration(host=standin.base_url)` (no trailing sla
 import asyncio
 import itertools
 import json
+import time
 from collections import defaultdict, deque
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -38,6 +42,10 @@ class Forced:
     status: int | None = None
     delay: float = 0.0
     body: Json | None = None
+    headers: dict[str, str] | None = None
+    # Held this long before it is handled; if the client has gone by then (killed, timed out),
+    # the request is dropped unprocessed, as LINE does with a request that never fully arrived.
+    before: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -76,11 +84,14 @@ class LineStandin:
     """The stand-in's state and its aiohttp app; start with `start()`, stop with `close()`."""
 
     token: str = "test-token"
+    tokens: set[str] = field(default_factory=set)  # more accepted access tokens (one a process)
+    token_ttl: float = 60.0
     expired: set[str] = field(default_factory=set)
     languages: dict[str, str] = field(default_factory=dict)
     quota: int = 200
     requests: list[Recorded] = field(default_factory=list)
     delivered: list[Delivered] = field(default_factory=list)
+    arrivals: list[tuple[str, str]] = field(default_factory=list)  # (path, Authorization) at once
     used_tokens: set[str] = field(default_factory=set)
     accepted_keys: dict[str, str] = field(default_factory=dict)
     base_url: str = ""
@@ -88,6 +99,23 @@ class LineStandin:
         default_factory=lambda: defaultdict(deque), init=False, repr=False
     )
     _ids: Iterator[int] = field(default_factory=lambda: itertools.count(1), init=False, repr=False)
+    _born: dict[str, float] = field(default_factory=dict, init=False, repr=False)
+    _outages: dict[str, tuple[float, Forced]] = field(default_factory=dict, init=False, repr=False)
+
+    def issue(self, token: str, age: float = 0.0) -> None:
+        """Record that LINE issued `token` `age` seconds ago (a webhook carried it)."""
+        self._born[token] = time.monotonic() - age
+
+    def outage(self, path: str, seconds: float, answer: Forced) -> None:
+        """Answer every request to `path` with `answer` for the next `seconds`."""
+        self._outages[path] = (time.monotonic() + seconds, answer)
+
+    def _scripted(self, path: str) -> Forced:
+        until, answer = self._outages.get(path, (0.0, Forced()))
+        if time.monotonic() < until:
+            return answer
+        return self._forced[path].popleft() if self._forced[path] else Forced()
+
     _server: TestServer | None = field(default=None, init=False, repr=False)
 
     def script(self, path: str, *answers: int | Forced) -> None:
@@ -133,12 +161,23 @@ class LineStandin:
     async def _middleware(self, request: web.Request, handler: Any) -> web.StreamResponse:
         """Check the bearer token, apply any scripted answer, and record the exchange."""
         body = await _json_or_none(request)
-        forced = self._forced[request.path].popleft() if self._forced[request.path] else Forced()
-        if request.headers.get("Authorization") != f"Bearer {self.token}":
+        self.arrivals.append((request.path, request.headers.get("Authorization", "")))
+        forced = self._scripted(request.path)
+        if forced.before:
+            await asyncio.sleep(forced.before)
+            if request.transport is None or request.transport.is_closing():
+                self.requests.append(
+                    Recorded(request.method, request.path, dict(request.headers), body, 499)
+                )
+                return web.Response(status=499)
+        bearer = request.headers.get("Authorization", "").removeprefix("Bearer ")
+        if bearer != self.token and bearer not in self.tokens:
             response: web.StreamResponse = _error(401, "Authentication failed")
         elif forced.status is not None:
             response = web.json_response(
-                forced.body or {"message": f"scripted {forced.status}"}, status=forced.status
+                forced.body or {"message": f"scripted {forced.status}"},
+                status=forced.status,
+                headers=forced.headers,
             )
         else:
             response = await handler(request)
@@ -163,10 +202,15 @@ class LineStandin:
             return _error(400, "The retry key cannot be used with this API")
         if not _valid_messages(body):
             return _error(400, "The request body has 1 error(s)")
-        if not isinstance(token, str) or token in self.used_tokens or token in self.expired:
+        if not isinstance(token, str) or token in self.used_tokens or self._is_expired(token):
             return _error(400, "Invalid reply token")
         self.used_tokens.add(token)
         return self._deliver(token, "reply", body["messages"])
+
+    def _is_expired(self, token: str) -> bool:
+        """Expired on request, or `token_ttl` after it was issued (or first seen)."""
+        born = self._born.setdefault(token, time.monotonic())
+        return token in self.expired or time.monotonic() - born > self.token_ttl
 
     async def _push(self, request: web.Request) -> web.Response:
         """The first request with a retry key is executed; any repeat gets 409."""

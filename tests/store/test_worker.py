@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 
 from bot.store import Claimed, Store
-from bot.worker import Worker
+from bot.worker import RetryLaterError, Worker
 from tests.store.builders import FakeClock, event
 
 
@@ -74,3 +74,43 @@ async def test_a_failing_hook_does_not_stop_the_worker(
     assert attempts == [1, 2]
     assert await store.inbox_status("line", "e1") == "done"
     assert "worker retry hook failed: ConnectionError" in caplog.text
+
+
+async def test_heartbeat_renews_only_the_lease_its_claim_holds(
+    store: Store, clock: FakeClock
+) -> None:
+    """A lease is extended only for the claim that took it (same attempts): once another
+    process has taken the event over, the stalled first claimer cannot renew it."""
+    await store.enqueue([event("e1")])
+    lease = timedelta(seconds=10)
+    first = await store.claim(clock.now, lease)
+    assert first is not None
+    assert await store.renew([(first.id, first.attempts)], clock.now + lease) == {first.id}
+    clock.now += lease * 2  # the first claimer stalls past its lease
+    second = await store.claim(clock.now, lease)
+    assert second is not None
+    assert second.id == first.id
+    assert second.attempts == first.attempts + 1
+    assert await store.renew([(first.id, first.attempts)], clock.now + lease) == set()
+    assert await store.renew([(second.id, second.attempts)], clock.now + lease) == {second.id}
+
+
+async def test_retry_later_defers_without_using_up_attempts(store: Store, clock: FakeClock) -> None:
+    """A handler that cannot deliver yet (RetryLaterError) waits its delay, and is not given
+    up after max_attempts: its deadline is the handler's own."""
+    await store.enqueue([event("e1")])
+    runs: list[int] = []
+    done = asyncio.Event()
+
+    async def handle(claimed: Claimed) -> bool:
+        runs.append(claimed.attempts)
+        if claimed.attempts < 4:
+            raise RetryLaterError(timedelta(0), "server_error")  # the fake clock stands still
+        done.set()
+        return False
+
+    worker = Worker(store, handle, clock=clock, max_attempts=2)
+    await _run_until(worker, done)
+    assert runs == [1, 2, 3, 4]
+    await asyncio.sleep(0.05)
+    assert await store.inbox_status("line", "e1") == "done"
