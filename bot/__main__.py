@@ -132,6 +132,7 @@ def _run(args: argparse.Namespace, paths: "Paths") -> int:
             sys.stdout,
             clinic_file=paths.config_dir / "clinic.toml",
             hours_file=paths.config_dir / "hours.toml",
+            richmenu_file=paths.config_dir / "richmenu.toml",
             seed=SEED,
         )
     if args.command == "report":

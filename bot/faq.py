@@ -152,6 +152,7 @@ def check(
     required: Iterable[str] = REQUIRED_TOPICS,
     clinic_file: Path | None = None,
     hours_file: Path | None = None,
+    richmenu_file: Path | None = None,
     seed: Path | None = None,
 ) -> int:
     """`python -m bot faq check`: print every problem (the FAQ's, then each config file's,
@@ -167,6 +168,8 @@ def check(
         problems = [*unparsed, *filled, *clinic.problems(clinic_file)]
     if hours_file is not None and hours_file.is_file():
         problems += _hours_problems(hours_file)
+    if richmenu_file is not None and richmenu_file.is_file():
+        problems += _richmenu_problems(richmenu_file, files)
     errors = sum(problem.severity == "error" for problem in problems)
     if seed is not None and not errors and _stale(_build(files), seed):
         problems.append(
@@ -195,6 +198,13 @@ def _stale(faq: Faq, seed: Path) -> bool:
     from bot.nlu.reading import is_stale  # noqa: PLC0415
 
     return is_stale(faq_texts(faq), seed)
+
+
+def _richmenu_problems(path: Path, files: list[FaqFile]) -> list[Problem]:
+    from bot import richmenu  # noqa: PLC0415 - only when the clinic has a rich menu file
+
+    topics = {file.id for file in files if file.is_topic and file.id is not None}
+    return richmenu.problems(path, topics)
 
 
 def _hours_problems(path: Path) -> list[Problem]:

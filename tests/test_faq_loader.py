@@ -664,3 +664,17 @@ def test_a_stale_readings_seed_is_a_warning_with_the_command(faq_dir: Path, tmp_
     quiet = io.StringIO()
     check(faq_dir, quiet, required=REQUIRED, seed=seed)
     assert "out of date" not in quiet.getvalue()
+
+
+def test_check_reads_the_rich_menu_file_against_the_faq(faq_dir: Path, tmp_path: Path) -> None:
+    """A rich-menu area naming a topic the FAQ lacks fails `faq check` with its line."""
+    write(faq_dir, only_a({}))
+    shipped = Path(__file__).resolve().parents[1] / "config" / "richmenu.toml"
+    menu = tmp_path / "richmenu.toml"
+    menu.write_text(shipped.read_text(encoding="utf-8"), encoding="utf-8")
+    out = io.StringIO()
+
+    result = check(faq_dir, out, required=REQUIRED, richmenu_file=menu)
+
+    assert result == 1
+    assert f"{menu}:" in out.getvalue() and "topic" in out.getvalue()
