@@ -26,6 +26,10 @@ def reason_label(reason: str, _: Gettext) -> str:
         "emergency": _("Possible emergency"),
         "unanswered": _("The bot could not answer twice"),
         "consultation": _("Wants to consult or book"),
+        "line_quota": _(
+            "LINE's monthly message limit is reached: no answer reaches this patient on LINE "
+            "until the plan's limit is raised (LINE Official Account Manager)"
+        ),
     }
     if reason in labels:
         return labels[reason]
