@@ -8,7 +8,6 @@ database it read on stderr, so that stdout is the report alone and can be redire
 import asyncio
 import sqlite3
 from collections.abc import Callable, Mapping
-from pathlib import Path
 from typing import TextIO
 
 from bot.core.knowledge import Knowledge
@@ -75,15 +74,13 @@ def report_command(
 
 
 def _missing_sqlite(url: str) -> str | None:
-    """Why a SQLite URL cannot be reported on (no such file), or None."""
-    from bot.store.sqlite import path_of  # noqa: PLC0415 - only for SQLite URLs
+    """Why a SQLite URL cannot be reported on (malformed, no such file), or None."""
+    from bot.store.sqlite import existing_file  # noqa: PLC0415 - only for SQLite URLs
 
     try:
-        path = Path(path_of(url))
-    except ValueError as error:
+        existing_file(url)
+    except (ValueError, FileNotFoundError) as error:
         return str(error)
-    if path.name != ":memory:" and not path.is_file():
-        return f"no database at {path.resolve()}"
     return None
 
 

@@ -12,7 +12,6 @@ import os
 import sqlite3
 import sys
 from collections.abc import Mapping
-from pathlib import Path
 
 from aiohttp import web
 
@@ -104,18 +103,17 @@ def forget_command(env: Mapping[str, str], user_id: str) -> int:
         return 2
     where = without_password(url)
     if url.startswith("sqlite:"):
-        from bot.store.sqlite import path_of  # noqa: PLC0415
+        from bot.store.sqlite import existing_file  # noqa: PLC0415
 
         try:
-            path = Path(path_of(url))
+            path = existing_file(url)
         except ValueError as err:
             print(f"forget: {err} (DATABASE_URL={where})", file=sys.stderr)
             return 2
-        if path.name != ":memory:" and not path.is_file():
-            missing = f"forget: no database at {path.resolve()} (DATABASE_URL={where})"
-            print(missing, file=sys.stderr)
+        except FileNotFoundError as err:
+            print(f"forget: {err} (DATABASE_URL={where})", file=sys.stderr)
             return 1
-        where = f"{where} ({path.resolve()})"
+        where = f"{where} ({path})"
     try:
         rows = asyncio.run(_forget(url, user_id))
     except (OSError, ValueError, sqlite3.DatabaseError) as err:  # no server, a bad URL, no db

@@ -48,6 +48,17 @@ def path_of(url: str) -> str:
     return url.removeprefix(_PREFIX)
 
 
+def existing_file(url: str) -> Path:
+    """The file of a SQLite URL that must already exist, resolved: the tools that read or
+    erase (`forget`, `report`) never create an empty database in place of the one meant.
+    Raises ValueError for a malformed URL, FileNotFoundError ("no database at ...") for a
+    missing file; `:memory:` passes."""
+    path = Path(path_of(url))
+    if path.name != ":memory:" and not path.is_file():
+        raise FileNotFoundError(f"no database at {path.resolve()}")
+    return path.resolve()
+
+
 class _Session:
     """Runs the shared `$n` SQL on sqlite3, whose numbered parameters are `?n`."""
 
