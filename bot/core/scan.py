@@ -149,9 +149,6 @@ class Found:
                 inside.append(match)
         return inside
 
-    def any_within(self, pattern: re.Pattern[str], lo: int, hi: int) -> bool:
-        return bool(self.within(pattern, lo, hi))
-
     def _read(self, i: int) -> tuple[list[int], list[re.Match[str]]]:
         if i not in self._matches:
             self._matches[i] = self._exact(i) if i in self._possible else ([], [])
