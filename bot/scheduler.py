@@ -11,7 +11,7 @@ import logging
 from collections.abc import Callable
 
 from bot.handoff import Policy, next_deadline
-from bot.store import Clock, NewEvent, Store
+from bot.store import Clock, NewEvent, Store, StoreUnavailableError
 
 logger = logging.getLogger(__name__)
 
@@ -47,6 +47,8 @@ async def watch_deadlines(
         try:
             if await due_events(store, policy(), clock):
                 wake()
+        except StoreUnavailableError as exc:  # an outage, not a bug: no traceback
+            logger.warning("deadline check skipped: database unavailable (%s)", exc)
         except Exception:
             logger.exception("deadline check failed; will try again")
         await asyncio.sleep(every)

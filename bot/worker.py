@@ -5,7 +5,7 @@ one of theirs is unfinished), run concurrently across patients up to a limit, re
 backoff when they fail, and marked failed after a few attempts, at which point the operator is
 alerted. A handler that cannot deliver yet (LINE or Slack down, rate-limited) raises
 `RetryLaterError`: the event waits as long as it says, without using up its attempts (the handler
-owns that deadline).
+owns that deadline). A database outage (`StoreUnavailableError`) uses up no attempt either.
 
 Leases are short and renewed on a heartbeat while an event runs, so a process killed mid-event
 is noticed within one lease (`WORKER_LEASE_SECONDS`, 10 s) and another takes the event over
@@ -21,7 +21,7 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from functools import partial
 
-from bot.store import Claimed, Clock, Store
+from bot.store import Claimed, Clock, Store, StoreUnavailableError
 
 logger = logging.getLogger(__name__)
 
@@ -133,6 +133,11 @@ class Worker:
             await self._slots.acquire()
             try:
                 claimed = await self._store.claim(self._clock(), self._lease)
+            except StoreUnavailableError as exc:  # an outage: no traceback, the same again
+                self._slots.release()
+                logger.warning("worker could not claim: database unavailable (%s)", exc)
+                await self._idle()
+                continue
             except Exception:
                 self._slots.release()
                 logger.exception("worker could not claim from the store; retrying")
@@ -187,6 +192,8 @@ class Worker:
                     finished = await self._handle(claimed)
             except RetryLaterError as later:
                 await self._later(claimed, later)
+            except StoreUnavailableError as exc:
+                await self._outage(claimed, exc)
             except Exception as exc:  # any failure: retried or surfaced, never swallowed
                 await self._failed(claimed, exc)
             else:
@@ -207,6 +214,21 @@ class Worker:
         )
         not_before = self._clock() + later.delay
         await self._store.retry_later(claimed.id, later.error, not_before, NO_LIMIT)
+
+    async def _outage(self, claimed: Claimed, exc: StoreUnavailableError) -> None:
+        """The database went away mid-event: not the event's fault, so it uses up no attempt
+        (a long outage must not fail events for good and alert staff). If the store is back
+        it is put off for a while; if not, its lease runs out and a claim takes it again."""
+        delay = min(timedelta(seconds=2**claimed.attempts), MAX_BACKOFF)
+        logger.warning(
+            "event %s (%s) interrupted: database unavailable (%s); again in %.0f s",
+            claimed.event_id,
+            claimed.source,
+            exc,
+            delay.total_seconds(),
+        )
+        with contextlib.suppress(StoreUnavailableError):
+            await self._store.retry_later(claimed.id, str(exc), self._clock() + delay, NO_LIMIT)
 
     async def _failed(self, claimed: Claimed, exc: Exception) -> None:
         error = type(exc).__name__  # never str(exc): it may quote patient text

@@ -9,7 +9,9 @@ Every signed body is classified here, so that nothing LINE (or anyone holding th
 send makes a 500 or an event that fails five times: a body that is not an envelope is a 400
 with the reason; inside an envelope, text is made storable (`line_events.cleaned`), and an
 event with a mistyped field is stored as unprocessable (failed, with the field's name), logged
-once, and never retried.
+once, and never retried. When the database cannot be reached the body is answered 503, one
+WARNING line and no traceback: nothing was stored, and LINE's redelivery (when switched on)
+brings the events back.
 """
 
 import json
@@ -23,7 +25,7 @@ from linebot.v3.webhook import SignatureValidator
 
 from bot.channels.line_events import TooDeepError, cleaned, unprocessable, user_of
 from bot.logs import fields
-from bot.store import Clock, NewEvent, Store
+from bot.store import Clock, NewEvent, Store, StoreUnavailableError
 
 logger = logging.getLogger(__name__)
 
@@ -110,7 +112,11 @@ async def line_webhook(request: web.Request) -> web.Response:
         )
         for e, reason in zip(events, reasons, strict=True)
     ]
-    fresh = await inbound.store.enqueue(batch)
+    try:
+        fresh = await inbound.store.enqueue(batch)
+    except StoreUnavailableError as exc:  # nothing stored: LINE's redelivery brings it back
+        logger.warning("line webhook not stored, answered 503: database unavailable (%s)", exc)
+        return _error(503, "events not stored: the database is unavailable; deliver again")
     inbound.wake()
     for event, reason, new in zip(events, reasons, fresh, strict=True):
         kind = event["type"][:40] if isinstance(event.get("type"), str) else None

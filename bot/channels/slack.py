@@ -28,6 +28,7 @@ from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.logger.messages import warning_client_prioritized_and_token_skipped
+from slack_bolt.response import BoltResponse
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.channels.line_events import TooDeepError, cleaned
@@ -36,7 +37,7 @@ from bot.core import decide
 from bot.core.decision import State
 from bot.core.knowledge import Knowledge
 from bot.report import slack_report
-from bot.store import Clock, NewEvent, Store
+from bot.store import Clock, NewEvent, Store, StoreUnavailableError
 
 logger = logging.getLogger(__name__)
 
@@ -169,7 +170,18 @@ def build(client: AsyncWebClient, signing_secret: str, inbound: SlackInbound) ->
     async def anything_else() -> None:
         """Every other subscribed event gets a 200, so Slack never retries it."""
 
+    app.error(listener_failed)
     return app
+
+
+async def listener_failed(error: Exception, logger: logging.Logger) -> BoltResponse | None:
+    """A database outage is a 503 with one WARNING line (Slack retries the event); anything
+    else stays Bolt's 500, logged with its traceback as the bug it is."""
+    if isinstance(error, StoreUnavailableError):
+        logger.warning("slack request not handled, answered 503: database unavailable (%s)", error)
+        return BoltResponse(status=503, body="")
+    logger.error("slack listener failed: %s", type(error).__name__, exc_info=error)
+    return None
 
 
 async def _enqueue(

@@ -29,6 +29,13 @@ OutgoingStatus = Literal["pending", "sending", "sent", "failed"]
 Clock = Callable[[], datetime]
 
 
+class StoreUnavailableError(Exception):
+    """The database cannot be reached or answer just now (connection refused, reset or timed
+    out; a server shutting down). Nothing was written; the same call may succeed later, so the
+    door answers 503 (the platform redelivers) and the worker leaves the event for later,
+    without a traceback: an outage is an operating condition, not a bug."""
+
+
 def utc_now() -> datetime:
     """The default clock: the wall clock in UTC."""
     return datetime.now(UTC)

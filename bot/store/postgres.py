@@ -18,8 +18,8 @@ it nor deadlocks: it is rolled back and tried again (`bot.store.schema`).
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from datetime import datetime
 from functools import partial
 from typing import Any
@@ -27,7 +27,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import asyncpg
 
-from bot.store import Clock
+from bot.store import Clock, StoreUnavailableError
 from bot.store.rows import Row, Session, aware, storable_parameter
 from bot.store.schema import POSTGRES_TYPES, needs_upgrade, read_version, upgrade
 from bot.store.sql import SqlStore
@@ -37,6 +37,14 @@ _PING_TIMEOUT_S = 5.0
 # How long one upgrade statement may wait for other processes' table locks before its step is
 # rolled back and tried again (its waiting ALTER would otherwise hold up every query behind it).
 LOCK_TIMEOUT_MS = 2000
+# What a lost or refused connection raises: the socket's own errors, a timeout, a connection
+# closed under a query, and the server refusing or ending sessions (SQLSTATE 08, 57).
+_UNREACHABLE = (
+    OSError,
+    TimeoutError,
+    asyncpg.PostgresConnectionError,  # ConnectionDoesNotExistError among them
+    asyncpg.OperatorInterventionError,
+)
 
 
 def split_url(url: str) -> tuple[str, str]:
@@ -95,13 +103,15 @@ class PostgresStore(SqlStore):
 
     @asynccontextmanager
     async def _read(self) -> AsyncIterator[Session]:
-        async with self._pool.acquire() as conn:
-            yield _Session(conn)
+        with _reachable():
+            async with self._pool.acquire() as conn:
+                yield _Session(conn)
 
     @asynccontextmanager
     async def _write(self) -> AsyncIterator[Session]:
-        async with self._pool.acquire() as conn, conn.transaction():
-            yield _Session(conn)
+        with _reachable():
+            async with self._pool.acquire() as conn, conn.transaction():
+                yield _Session(conn)
 
     async def close(self) -> None:
         """Close the pool, waiting for connections in use to be released."""
@@ -117,12 +127,24 @@ class PostgresStore(SqlStore):
         return bool(value == 1)
 
 
+@contextmanager
+def _reachable() -> Iterator[None]:
+    """Raise a lost or refused connection as `StoreUnavailableError`; every other error (a
+    constraint, a bug) stays what it is."""
+    try:
+        yield
+    except _UNREACHABLE as exc:
+        raise StoreUnavailableError(type(exc).__name__) from exc
+
+
 async def open_postgres(url: str, clock: Clock) -> PostgresStore:
     """Connect a pool, create or upgrade the schema if its version is not current, and return
     the store."""
     dsn, schema = split_url(url)
+    # min_size=0: a pool with a floor reconnects on its own during an outage and logs each
+    # failure with a traceback; without one, connections are opened when a query needs them.
     pool = await asyncpg.create_pool(
-        dsn, min_size=1, max_size=10, server_settings={"search_path": schema}
+        dsn, min_size=0, max_size=10, server_settings={"search_path": schema}
     )
     try:
         async with pool.acquire() as conn:
