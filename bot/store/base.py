@@ -26,6 +26,9 @@ class SqlBase(ABC):
     skip_locked: ClassVar[str] = ""
     # PostgreSQL: serialise writers of one row; SQLite's BEGIN IMMEDIATE already does.
     for_update: ClassVar[str] = ""
+    # PostgreSQL: a query answering `got` true when this transaction may run a once-at-a-time
+    # job (pruning) and false when another process is at it; SQLite has one process.
+    only_one: ClassVar[str] = ""
 
     def __init__(self, clock: Clock) -> None:
         self._clock = clock

@@ -96,6 +96,9 @@ class PostgresStore(SqlStore):
 
     skip_locked = " FOR UPDATE SKIP LOCKED"
     for_update = " FOR UPDATE"
+    only_one = (
+        "SELECT pg_try_advisory_xact_lock(hashtext('bot.store.prune:' || current_schema())) AS got"
+    )
 
     def __init__(self, pool: Any, clock: Clock) -> None:
         super().__init__(clock)

@@ -63,9 +63,15 @@ class Privacy(SqlBase):
 
         Outgoing messages go with their event's text, whatever their own state: a message that
         could not be delivered for that long never will be, and it may quote the patient.
+
+        Every process prunes at start and hourly, so after a deploy several start together:
+        one prunes, the others find it busy (a transaction-scoped advisory lock on PostgreSQL)
+        and return 0 at once instead of updating the same rows in another order and deadlocking.
         """
         cutoff = now - retention
         async with self._write() as session:
+            if self.only_one and not (await session.fetch(self.only_one))[0]["got"]:
+                return 0
             erased = await session.execute(
                 "UPDATE audit SET text = NULL WHERE text IS NOT NULL AND at < $1", cutoff
             )
