@@ -17,9 +17,6 @@ from bot.lang import Lang
 DEFAULT_LINE_API = "https://api.line.me"
 DEFAULT_LINE_DATA_API = "https://api-data.line.me"  # where rich-menu images are uploaded
 DEFAULT_SLACK_API = "https://slack.com/api/"
-DEFAULT_DATABASE = (
-    "sqlite:///var/bot.db"  # with VAR_DIR unset: `var/bot.db` in the working directory
-)
 
 # The FAQ, config and catalogs that come with the code. An installed wheel has them as package
 # data in `bot/_shipped/` (pyproject.toml maps the repository's `faq/`, `config/` and `locales/`
@@ -61,6 +58,54 @@ class SettingsError(Exception):
     def __init__(self, problems: list[str]) -> None:
         super().__init__("invalid configuration:\n" + "\n".join(f"  - {p}" for p in problems))
         self.problems = problems
+
+
+class _Env:
+    """Reads variables from an environment mapping, noting every problem instead of stopping
+    at the first, so that one start-up message lists them all."""
+
+    def __init__(self, env: Mapping[str, str]) -> None:
+        self.env = env
+        self.problems: list[str] = []
+
+    def text(self, name: str, default: str = "") -> str:
+        """The value without surrounding blanks; `default` when unset or blank."""
+        return self.env.get(name, "").strip() or default
+
+    def required(self, name: str) -> str:
+        value = self.text(name)
+        if not value:
+            self.problems.append(f"{name} is missing")
+        return value
+
+    def integer(self, name: str, default: int, low: int, high: int) -> int:
+        raw = self.text(name)
+        if not raw:
+            return default
+        if not raw.isdigit() or not low <= int(raw) <= high:
+            self.problems.append(f"{name} must be a whole number from {low} to {high}, got {raw!r}")
+            return default
+        return int(raw)
+
+    def choice(self, name: str, default: str, allowed: tuple[str, ...], what: str) -> str:
+        """One of `allowed` (case-folded); `what` says them in the problem's words."""
+        value = self.text(name, default).lower()
+        if value not in allowed:
+            self.problems.append(f"{name} must be {what}, got {value!r}")
+        return value
+
+    def url(self, name: str, default: str, schemes: tuple[str, ...] = ("http", "https")) -> str:
+        value = self.text(name, default)
+        if urlparse(value).scheme not in schemes:
+            self.problems.append(
+                f"{name} must start with {' or '.join(s + '://' for s in schemes)}"
+            )
+        return value
+
+    def done(self) -> None:
+        """Raise `SettingsError` when anything read was wrong."""
+        if self.problems:
+            raise SettingsError(self.problems)
 
 
 def shipped(name: str) -> Path:
@@ -154,7 +199,7 @@ class SlackSettings:
 
 @dataclass(frozen=True)
 class Settings:
-    """Everything `serve` needs, validated."""
+    """Everything `serve` needs, validated. Each default is stated once, in `from_env`."""
 
     port: int
     line_channel_secret: Secret
@@ -169,30 +214,30 @@ class Settings:
     config_dir: Path
     locales_dir: Path
     var_dir: Path
-    folder_origins: tuple[tuple[str, str], ...] = ()  # as Paths.origins
-    slack: SlackSettings | None = None
-    hours_file: Path | None = None
-    handoff_wait_minutes: int = 15
-    handoff_idle_hours: int = 24
-    mask_pii: bool = True
-    staff_labels: tuple[tuple[str, str], ...] = ()
-    staff_lang: Lang = "ja"
-    https_proxy: str | None = None
+    folder_origins: tuple[tuple[str, str], ...]  # as Paths.origins
+    slack: SlackSettings | None
+    hours_file: Path
+    handoff_wait_minutes: int
+    handoff_idle_hours: int
+    mask_pii: bool
+    staff_labels: tuple[tuple[str, str], ...]
+    staff_lang: Lang
+    https_proxy: str | None
     # Connections (docs/deployment-notes-reliability.md): a request head must arrive within
     # http_keepalive_timeout of connecting or of the previous response, a body within
     # http_body_timeout of its head.
-    http_keepalive_timeout: int = 75
-    http_body_timeout: int = 10
+    http_keepalive_timeout: int
+    http_body_timeout: int
     # Seconds between checks for an edited FAQ, clinic.toml, hours.toml or catalog (bot.reload);
     # 0 turns live reload off.
-    reload_seconds: float = 5.0
+    reload_seconds: float
     # Delivery (docs/architecture.md, "Delivery that outlives a bad minute"): a worker's lease
     # on an event, renewed on a heartbeat (a dead process's events are taken over after it);
     # how long an undelivered message is retried before staff are alerted (under LINE's 24 h
     # retry-key validity); and the timeout of one LINE API request.
-    worker_lease_seconds: int = 10
-    delivery_deadline_minutes: int = 60
-    line_timeout_seconds: int = 5
+    worker_lease_seconds: int
+    delivery_deadline_minutes: int
+    line_timeout_seconds: int
 
     def folders(self) -> str:
         """The folders in use and where each came from, for the start-up log."""
@@ -207,127 +252,80 @@ class Settings:
         """Build settings from `env`; raises SettingsError listing every problem. `faq_dir`
         (the command line's `--faq`) overrides FAQ_DIR; `cwd` is where relative folders are
         looked for (default: the working directory)."""
-        problems: list[str] = []
+        read = _Env(env)
         paths = _paths(
             {**env, "FAQ_DIR": str(faq_dir)} if faq_dir is not None else env,
             cwd or Path(),
-            problems,
+            read.problems,
         )
-
-        def required(name: str) -> str:
-            value = env.get(name, "").strip()
-            if not value:
-                problems.append(f"{name} is missing")
-            return value
-
-        def integer(name: str, default: int, low: int, high: int) -> int:
-            raw = env.get(name, "").strip()
-            if not raw:
-                return default
-            if not raw.isdigit() or not low <= int(raw) <= high:
-                problems.append(f"{name} must be a whole number from {low} to {high}, got {raw!r}")
-                return default
-            return int(raw)
-
-        def url(name: str, default: str, schemes: tuple[str, ...]) -> str:
-            value = env.get(name, "").strip() or default
-            if urlparse(value).scheme not in schemes:
-                problems.append(f"{name} must start with {' or '.join(s + '://' for s in schemes)}")
-            return value
-
-        secret = required("LINE_CHANNEL_SECRET")
-        token = required("LINE_CHANNEL_ACCESS_TOKEN")
-        line_api = url("LINE_API_BASE", DEFAULT_LINE_API, ("http", "https")).rstrip("/")
-        database = _database(env, problems, paths.var_dir)
-        level = env.get("LOG_LEVEL", "INFO").strip().upper() or "INFO"
-        if level not in logging.getLevelNamesMapping():
-            problems.append(f"LOG_LEVEL must be one of DEBUG, INFO, WARNING, ERROR; got {level!r}")
-        port = integer("PORT", 8080, 1, 65535)
-        retention = integer("AUDIT_RETENTION_DAYS", 30, 1, 3650)
-        concurrency = integer("WORKER_CONCURRENCY", 8, 1, 256)
-        attempts = integer("WORKER_MAX_ATTEMPTS", 5, 1, 20)
-        slack = _slack(env, problems)
-        wait = integer("HANDOFF_WAIT_MINUTES", 15, 1, 1440)
-        idle = integer("HANDOFF_IDLE_HOURS", 24, 1, 24 * 30)
-        hours_file = Path(env.get("HOURS_FILE", "").strip() or paths.config_dir / "hours.toml")
+        hours_file = Path(read.text("HOURS_FILE") or paths.config_dir / "hours.toml")
         if not hours_file.is_file():
-            problems.append(f"HOURS_FILE {hours_file} does not exist")
-        masking = env.get("MASK_PII", "on").strip().lower()
-        if masking not in ("on", "off", "true", "false", "1", "0"):
-            problems.append(f"MASK_PII must be on or off, got {masking!r}")
-        staff_lang = env.get("STAFF_LANG", "ja").strip() or "ja"
-        if staff_lang not in ("ja", "en"):
-            problems.append(f"STAFF_LANG must be ja or en, got {staff_lang!r}")
-        keepalive = integer("HTTP_KEEPALIVE_TIMEOUT", 75, 1, 3600)
-        body_timeout = integer("HTTP_BODY_TIMEOUT", 10, 1, 300)
-        reload_seconds = integer("RELOAD_SECONDS", 5, 0, 3600)
-        lease = integer("WORKER_LEASE_SECONDS", 10, 3, 300)
-        deadline = integer("DELIVERY_DEADLINE_MINUTES", 60, 1, 23 * 60)
-        line_timeout = integer("LINE_TIMEOUT_SECONDS", 5, 1, 30)
-        labels = tuple(
-            (lang, env[f"STAFF_LABEL_{lang.upper()}"])
-            for lang in ("ja", "en")
-            if env.get(f"STAFF_LABEL_{lang.upper()}", "").strip()
-        )
-        if problems:
-            raise SettingsError(problems)
-        return cls(
-            port=port,
-            line_channel_secret=Secret(secret),
-            line_access_token=Secret(token),
-            line_api_base=line_api,
-            database_url=database,
-            log_level=level,
-            retention_days=retention,
-            worker_concurrency=concurrency,
-            worker_max_attempts=attempts,
+            read.problems.append(f"HOURS_FILE {hours_file} does not exist")
+        settings = cls(
+            port=read.integer("PORT", 8080, 1, 65535),
+            line_channel_secret=Secret(read.required("LINE_CHANNEL_SECRET")),
+            line_access_token=Secret(read.required("LINE_CHANNEL_ACCESS_TOKEN")),
+            line_api_base=read.url("LINE_API_BASE", DEFAULT_LINE_API).rstrip("/"),
+            database_url=_database(read, paths.var_dir),
+            log_level=_log_level(read),
+            retention_days=read.integer("AUDIT_RETENTION_DAYS", 30, 1, 3650),
+            worker_concurrency=read.integer("WORKER_CONCURRENCY", 8, 1, 256),
+            worker_max_attempts=read.integer("WORKER_MAX_ATTEMPTS", 5, 1, 20),
             faq_dir=paths.faq_dir,
             config_dir=paths.config_dir,
             locales_dir=paths.locales_dir,
             var_dir=paths.var_dir,
             folder_origins=paths.origins,
-            slack=slack,
+            slack=_slack(read),
             hours_file=hours_file,
-            handoff_wait_minutes=wait,
-            handoff_idle_hours=idle,
-            mask_pii=masking in ("on", "true", "1"),
-            staff_labels=labels,
-            https_proxy=(env.get("HTTPS_PROXY") or env.get("https_proxy") or "").strip() or None,
-            staff_lang=cast("Lang", staff_lang),  # checked against ("ja", "en") above
-            http_keepalive_timeout=keepalive,
-            http_body_timeout=body_timeout,
-            reload_seconds=reload_seconds,
-            worker_lease_seconds=lease,
-            delivery_deadline_minutes=deadline,
-            line_timeout_seconds=line_timeout,
+            handoff_wait_minutes=read.integer("HANDOFF_WAIT_MINUTES", 15, 1, 1440),
+            handoff_idle_hours=read.integer("HANDOFF_IDLE_HOURS", 24, 1, 24 * 30),
+            mask_pii=read.choice("MASK_PII", "on", _SWITCH, "on or off") in _ON,
+            staff_labels=tuple(
+                (lang, label)
+                for lang in ("ja", "en")
+                if (label := read.text(f"STAFF_LABEL_{lang.upper()}"))
+            ),
+            staff_lang=cast("Lang", read.choice("STAFF_LANG", "ja", ("ja", "en"), "ja or en")),
+            https_proxy=(read.text("HTTPS_PROXY") or read.text("https_proxy")) or None,
+            http_keepalive_timeout=read.integer("HTTP_KEEPALIVE_TIMEOUT", 75, 1, 3600),
+            http_body_timeout=read.integer("HTTP_BODY_TIMEOUT", 10, 1, 300),
+            reload_seconds=read.integer("RELOAD_SECONDS", 5, 0, 3600),
+            worker_lease_seconds=read.integer("WORKER_LEASE_SECONDS", 10, 3, 300),
+            delivery_deadline_minutes=read.integer("DELIVERY_DEADLINE_MINUTES", 60, 1, 23 * 60),
+            line_timeout_seconds=read.integer("LINE_TIMEOUT_SECONDS", 5, 1, 30),
         )
+        read.done()
+        return settings
+
+
+_SWITCH = ("on", "off", "true", "false", "1", "0")
+_ON = ("on", "true", "1")
+
+
+def _log_level(read: _Env) -> str:
+    level = read.text("LOG_LEVEL", "INFO").upper()
+    if level not in logging.getLevelNamesMapping():
+        read.problems.append(f"LOG_LEVEL must be one of DEBUG, INFO, WARNING, ERROR; got {level!r}")
+    return level
 
 
 def database_url(env: Mapping[str, str]) -> str:
     """DATABASE_URL alone, checked, for commands that touch only the store (`forget`): they
     must not demand the LINE and Slack secrets."""
-    problems: list[str] = []
-    url = _database(env, problems)
-    if problems:
-        raise SettingsError(problems)
+    read = _Env(env)
+    url = _database(read, _var_dir(env))
+    read.done()
     return url
-
-
-def default_database(env: Mapping[str, str]) -> str:
-    """`bot.db` in VAR_DIR, the database used when DATABASE_URL is unset."""
-    return _sqlite_in(_var_dir(env))
 
 
 def _sqlite_in(var_dir: Path) -> str:
+    """`bot.db` in VAR_DIR: the database when DATABASE_URL is unset."""
     return f"sqlite:///{(var_dir / 'bot.db').as_posix()}"
 
 
-def _database(env: Mapping[str, str], problems: list[str], var_dir: Path | None = None) -> str:
-    default = default_database(env) if var_dir is None else _sqlite_in(var_dir)
-    url = env.get("DATABASE_URL", "").strip() or default
-    if urlparse(url).scheme not in ("sqlite", "postgresql", "postgres"):
-        problems.append("DATABASE_URL must start with sqlite:// or postgresql:// or postgres://")
-    return url
+def _database(read: _Env, var_dir: Path) -> str:
+    return read.url("DATABASE_URL", _sqlite_in(var_dir), ("sqlite", "postgresql", "postgres"))
 
 
 def without_password(url: str) -> str:
@@ -348,23 +346,21 @@ def without_password(url: str) -> str:
 _SLACK_VARS = ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_STAFF_CHANNEL")
 
 
-def _slack(env: Mapping[str, str], problems: list[str]) -> SlackSettings | None:
+def _slack(read: _Env) -> SlackSettings | None:
     """Slack is optional, but half a Slack configuration is an error."""
-    present = [name for name in _SLACK_VARS if env.get(name, "").strip()]
+    present = [name for name in _SLACK_VARS if read.text(name)]
     if not present:
         return None
-    problems += [
+    read.problems += [
         f"{name} is missing (Slack is half configured)"
         for name in _SLACK_VARS
         if name not in present
     ]
-    base = env.get("SLACK_API_BASE", "").strip() or DEFAULT_SLACK_API
-    if urlparse(base).scheme not in ("http", "https"):
-        problems.append("SLACK_API_BASE must start with http:// or https://")
+    base = read.url("SLACK_API_BASE", DEFAULT_SLACK_API)
     return SlackSettings(
-        Secret(env.get("SLACK_BOT_TOKEN", "")),
-        Secret(env.get("SLACK_SIGNING_SECRET", "")),
-        env.get("SLACK_STAFF_CHANNEL", "").strip(),
+        Secret(read.env.get("SLACK_BOT_TOKEN", "")),
+        Secret(read.env.get("SLACK_SIGNING_SECRET", "")),
+        read.text("SLACK_STAFF_CHANNEL"),
         base if base.endswith("/") else base + "/",
     )
 
@@ -383,19 +379,10 @@ class RichMenuSettings:
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> "RichMenuSettings":
         """Build the settings; raises `SettingsError` listing every problem."""
-        problems: list[str] = []
-        token = env.get("LINE_CHANNEL_ACCESS_TOKEN", "").strip()
-        if not token:
-            problems.append("LINE_CHANNEL_ACCESS_TOKEN is missing")
-        hosts = []
-        for name, default in (
-            ("LINE_API_BASE", DEFAULT_LINE_API),
-            ("LINE_DATA_API_BASE", DEFAULT_LINE_DATA_API),
-        ):
-            value = env.get(name, "").strip() or default
-            if urlparse(value).scheme not in ("http", "https"):
-                problems.append(f"{name} must start with http:// or https://")
-            hosts.append(value.rstrip("/"))  # the SDK would request //v2/... after a slash
-        if problems:
-            raise SettingsError(problems)
-        return cls(Secret(token), hosts[0], hosts[1])
+        read = _Env(env)
+        token = read.required("LINE_CHANNEL_ACCESS_TOKEN")
+        # no trailing slash: the SDK would request //v2/...
+        api = read.url("LINE_API_BASE", DEFAULT_LINE_API).rstrip("/")
+        data_api = read.url("LINE_DATA_API_BASE", DEFAULT_LINE_DATA_API).rstrip("/")
+        read.done()
+        return cls(Secret(token), api, data_api)
