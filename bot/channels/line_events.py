@@ -11,7 +11,7 @@ wrong type, which no retry can fix. `translate` is total anyway (a mistyped fiel
 absent), so an event stored before these checks cannot fail the worker either.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Literal
 
 from bot.store.rows import storable
@@ -122,65 +122,63 @@ def _incomplete(raw: dict[str, Any]) -> str | None:
     return None
 
 
-def translate(raw: dict[str, Any]) -> LineEvent:  # noqa: PLR0911 - one return per event kind
+def translate(raw: dict[str, Any]) -> LineEvent:
     """A `LineEvent` from one event object of a webhook body (a mistyped field reads as absent)."""
-    event_id = str(raw.get("webhookEventId", ""))
-    type_name = raw["type"] if isinstance(raw.get("type"), str) else "?"  # logged: never a dump
-    context = raw.get("deliveryContext")
-    redelivery = isinstance(context, dict) and context.get("isRedelivery") is True
-    stamp = raw.get("timestamp")
-    timestamp_ms = stamp if type(stamp) is int and 0 <= stamp <= MAX_TIMESTAMP_MS else 0
-
-    def make(
-        kind: EventKind,
-        *,
-        user_id: str | None = None,
-        reply_token: str | None = None,
-        text: str | None = None,
-        postback: str | None = None,
-    ) -> LineEvent:
-        return LineEvent(
-            kind,
-            event_id=event_id,
-            type_name=type_name,
-            user_id=user_id,
-            reply_token=reply_token,
-            text=text,
-            postback=postback,
-            redelivery=redelivery,
-            timestamp_ms=timestamp_ms,
-        )
-
-    def text_of(value: object) -> str | None:
-        return value if isinstance(value, str) else None
-
-    def table(value: object) -> dict[str, Any]:
-        return value if isinstance(value, dict) else {}
-
-    source = table(raw.get("source"))
-    token = text_of(raw.get("replyToken"))
+    event = _common(raw)
+    if event.type_name not in _KNOWN or not event.event_id:
+        return event
+    source = _table(raw.get("source"))
+    token = _text(raw.get("replyToken"))
     message = raw.get("message") if isinstance(raw.get("message"), dict) else None
-    content = table(message)
-    if type_name not in _KNOWN or not event_id:
-        return make("unknown")
     if source.get("type") in ("group", "room"):
-        return make("group" if message is not None else "unknown", reply_token=token)
-    user = text_of(source.get("userId"))
+        return replace(event, kind="group" if message is not None else "unknown", reply_token=token)
+    user = _text(source.get("userId"))
     if source.get("type") != "user" or user is None:
-        return make("unknown")
+        return event
+    kind, text, postback = _what(event.type_name, raw, message)
+    if kind in ("unfollow", "unknown"):
+        token = None  # nothing to reply to
+    return replace(event, kind=kind, user_id=user, reply_token=token, text=text, postback=postback)
+
+
+def _common(raw: dict[str, Any]) -> LineEvent:
+    """The fields every event has, as an event of kind `unknown`."""
+    context = raw.get("deliveryContext")
+    stamp = raw.get("timestamp")
+    return LineEvent(
+        "unknown",
+        event_id=str(raw.get("webhookEventId", "")),
+        type_name=raw["type"] if isinstance(raw.get("type"), str) else "?",  # logged: no dump
+        redelivery=isinstance(context, dict) and context.get("isRedelivery") is True,
+        timestamp_ms=stamp if type(stamp) is int and 0 <= stamp <= MAX_TIMESTAMP_MS else 0,
+    )
+
+
+def _what(
+    type_name: str, raw: dict[str, Any], message: dict[str, Any] | None
+) -> tuple[EventKind, str | None, str | None]:
+    """The kind of one user's event, with its text or its postback data."""
     if type_name == "message" and message is not None:
-        text = text_of(content.get("text"))
-        if content.get("type") == "text" and text is not None:
-            return make("text", user_id=user, reply_token=token, text=text)
-        return make("media", user_id=user, reply_token=token)
+        text = _text(message.get("text"))
+        if message.get("type") == "text" and text is not None:
+            return "text", text, None
+        return "media", None, None
     if type_name == "follow":
-        return make("follow", user_id=user, reply_token=token)
+        return "follow", None, None
     if type_name == "unfollow":
-        return make("unfollow", user_id=user)
-    data = text_of(table(raw.get("postback")).get("data"))
+        return "unfollow", None, None
+    data = _text(_table(raw.get("postback")).get("data"))
     if type_name == "postback" and data is not None:
-        return make("postback", user_id=user, reply_token=token, postback=data)
-    return make("unknown", user_id=user)
+        return "postback", None, data
+    return "unknown", None, None
+
+
+def _text(value: object) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+def _table(value: object) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
 
 
 _KNOWN = frozenset({"message", "follow", "unfollow", "postback"})
