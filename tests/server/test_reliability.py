@@ -4,6 +4,7 @@ import asyncio
 import logging
 import os
 import uuid
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import asyncpg  # type: ignore[import-untyped]  # asyncpg ships no type hints
@@ -13,6 +14,7 @@ from bot.app import RUNTIME
 from tests.server import events
 from tests.server.conftest import Bot, StartBot
 from tests.standins.line_api import Forced
+from tests.store.builders import FakeClock
 
 
 def _answers(bot: Bot) -> list[Any]:
@@ -80,7 +82,7 @@ async def test_quota_exhausted_is_alerted_and_recorded(
         await bot.settle()
     assert len(bot.line.calls("/v2/bot/message/push")) == 1
     conv = await bot.store.conversation_for_user(events.PATIENT)
-    assert conv.data["undelivered"][0]["error"] == "quota_exceeded"
+    assert conv.data.undelivered[0].error == "quota_exceeded"
     assert any(r.levelno >= logging.ERROR for r in caplog.records)
 
 
@@ -107,11 +109,12 @@ async def test_event_waiting_for_a_retry_shows_loading_then_answers_once(bot: Bo
 
 async def test_queued_event_gets_no_loading_animation(start_bot: StartBot) -> None:
     """An event that only waited in the queue is answered at once: an animation would last ms."""
-    first = await start_bot()
+    clock = FakeClock(datetime.now(UTC))
+    first = await start_bot(clock=clock)
     await _stop_worker(first)
     await first.send(events.text("副作用は?"))
-    await asyncio.sleep(2.1)
-    second = await start_bot()
+    clock.now += timedelta(seconds=2.1)  # queued a while (the process was down)
+    second = await start_bot(clock=clock)
     await second.settle()
     assert [r.path for r in second.line.requests] == ["/v2/bot/message/reply"]
 
