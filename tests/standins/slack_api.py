@@ -180,6 +180,7 @@ class SlackStandin:
             "reactions.add": self._react,
             "users.info": self._user,
             "conversations.replies": self._replies,
+            "conversations.history": self._history,
         }
 
     def _auth_test(self, body: Json) -> Json:
@@ -276,6 +277,23 @@ class SlackStandin:
         if len(listed) > 1:
             listed[0] = {**listed[0], "thread_ts": ts, "reply_count": len(listed) - 1}
         return {"ok": True, "messages": listed, "has_more": False}
+
+    def _history(self, body: Json) -> Json:
+        """The channel's messages, newest first, not thread replies; `oldest` (exclusive) and
+        `limit` as Slack reads them; metadata only with include_all_metadata."""
+        channel = body.get("channel", "")
+        if not channel:
+            return _error("channel_not_found")
+        oldest = _ts_key(str(body.get("oldest") or "0.0"))
+        keep_metadata = body.get("include_all_metadata") in (True, "1", "true")
+        found = [
+            {k: v for k, v in message.items() if keep_metadata or k != "metadata"}
+            for message in self.messages[channel]
+            if message.get("thread_ts") in (None, message["ts"]) and _ts_key(message["ts"]) > oldest
+        ]
+        found.sort(key=lambda message: _ts_key(message["ts"]), reverse=True)
+        limit = int(body.get("limit") or 100)
+        return {"ok": True, "messages": found[:limit], "has_more": len(found) > limit}
 
     def _next_ts(self) -> str:
         """A fresh ts, later than every earlier one: 1700000000.000100, 1700000000.000200, ..."""

@@ -182,6 +182,25 @@ async def test_replies_list_the_thread_and_hide_metadata_unless_asked(
     assert full["messages"][0]["metadata"] == METADATA
 
 
+async def test_history_lists_top_level_messages_newest_first_after_oldest(
+    client: AsyncWebClient, slack_standin: SlackStandin
+) -> None:
+    """conversations.history: newest first, thread replies left out, `oldest` exclusive,
+    metadata only when asked for."""
+    first = await client.chat_postMessage(channel=CHANNEL, text="一件目", metadata=METADATA)
+    second = await client.chat_postMessage(channel=CHANNEL, text="二件目")
+    await client.chat_postMessage(channel=CHANNEL, text="返信", thread_ts=first["ts"])
+
+    plain = await client.conversations_history(channel=CHANNEL)
+    full = await client.conversations_history(channel=CHANNEL, include_all_metadata=True)
+    after = await client.conversations_history(channel=CHANNEL, oldest=first["ts"])
+
+    assert [m["text"] for m in plain["messages"]] == ["二件目", "一件目"]
+    assert "metadata" not in plain["messages"][1]
+    assert full["messages"][1]["metadata"] == METADATA
+    assert [m["ts"] for m in after["messages"]] == [second["ts"]]
+
+
 async def test_form_bodies_have_their_json_fields_decoded(
     client: AsyncWebClient, slack_standin: SlackStandin
 ) -> None:
