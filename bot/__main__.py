@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from bot.settings import Paths
 
 
-def _knowledge(paths: "Paths", cold_start: bool = False) -> "Knowledge":
+def _knowledge(paths: "Paths", cold_start: bool = False, lexical: bool = False) -> "Knowledge":
     from bot import clinic, faq, i18n  # noqa: PLC0415
     from bot.core import knowledge  # noqa: PLC0415
 
@@ -29,7 +29,11 @@ def _knowledge(paths: "Paths", cold_start: bool = False) -> "Knowledge":
         i18n.load(paths.locales_dir),
         reading_cache=paths.var_dir / "cache" / "readings.json",
         clinic=clinic.load_if_present(paths.config_dir / "clinic.toml"),
+        semantic=not lexical,
     )
+
+
+_LEXICAL = "match without the semantic stage (the lexical index alone), for comparison"
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -45,6 +49,7 @@ def _parser() -> argparse.ArgumentParser:
     ask.add_argument("--lang", choices=["ja", "en", "auto"], default="auto")
     ask.add_argument("--json", action="store_true", help="one JSON object per message")
     ask.add_argument("text", nargs="?", help="the message; without it, read stdin")
+    ask.add_argument("--lexical", action="store_true", help=_LEXICAL)
     sub.add_parser("chat", help="talk to the bot in this terminal")
     faq = sub.add_parser("faq", help="FAQ tools")
     faq_sub = faq.add_subparsers(dest="faq_command", required=True)
@@ -62,6 +67,7 @@ def _parser() -> argparse.ArgumentParser:
         help="match with only each topic's first example question per language, its label "
         "and its answer (a new clinic's FAQ)",
     )
+    ev.add_argument("--lexical", action="store_true", help=_LEXICAL)
     sub.add_parser("serve", help="run the webhook server (config from the environment)")
     forget = sub.add_parser("forget", help="erase everything stored about one LINE user")
     forget.add_argument("user_id")
@@ -150,7 +156,9 @@ def _run(args: argparse.Namespace, paths: "Paths") -> int:
         from bot.faq import FaqError  # noqa: PLC0415
 
         try:
-            knowledge = _knowledge(paths, getattr(args, "cold_start", False))
+            knowledge = _knowledge(
+                paths, getattr(args, "cold_start", False), getattr(args, "lexical", False)
+            )
         except FaqError as err:
             print(f"{err}\nThe FAQ has errors; run `python -m bot faq check`.", file=sys.stderr)
             return 1

@@ -10,16 +10,20 @@ for, then matching. The privacy notice is attached by `privacy.with_notice`, whi
 planner applies to every decision.
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import datetime
 
+import numpy as np
+
 from bot.core import privacy, safety, texts, triage
 from bot.core.decision import Choice, Decision, Kind, Owner, State
-from bot.core.knowledge import OUT_OF_SCOPE, Knowledge
+from bot.core.knowledge import OUT_OF_SCOPE, Knowledge, Semantic
 from bot.lang import DEFAULT_LANG, Lang
+from bot.nlu.fusion import FastPath, Inputs, ranked
 from bot.nlu.language import detect
 from bot.nlu.matcher import Ranking
+from bot.nlu.semantic import Signals
 
 __all__ = [
     "Choice",
@@ -35,6 +39,8 @@ __all__ = [
 ]
 
 UNANSWERED_LIMIT = 2  # consecutive misses after which staff are brought in
+ENCODED_CHARS = 1000  # the encoder reads a message's first characters (questions are short)
+LIKELY = 0.5  # a topic at least this probable is one the fusion would answer
 _MIN_JA_CHARS, _MIN_EN_LETTERS = 2, 4  # shorter messages ("ok", "PRP") keep the language
 
 
@@ -176,7 +182,38 @@ def _small_talk(kind: Kind, text: str, lang: Lang, state: State, k: Knowledge) -
     return Decision(kind, kind.value, lang, text, choices, state=replace(state, misses=0))
 
 
+def fast_answer(scored: Sequence[tuple[str, float]], fast: FastPath) -> str | None:
+    """The lexical fast path: the best topic when its score and its lead over the runner-up
+    (the out-of-scope examples included) pass `fast`, else None."""
+    if not scored or scored[0][0] == OUT_OF_SCOPE:
+        return None
+    best, score = scored[0]
+    lead = score - (scored[1][1] if len(scored) > 1 else 0.0)
+    return best if score >= fast.score and lead >= fast.lead else None
+
+
+def fusion_inputs(
+    ranking: Ranking, scored: Sequence[tuple[str, float]], signals: Signals, topics: Sequence[str]
+) -> Inputs:
+    """The fusion's inputs for one message: the lexical scores (`scored`, after the unknown
+    word factor) and the vector `signals`, in `topics` order."""
+    lexical = dict(scored)
+    share = ranking.unknown_words / ranking.content_words if ranking.content_words else 0.0
+    return Inputs(
+        np.array([lexical.get(t, 0.0) for t in topics]),
+        lexical.get(OUT_OF_SCOPE, 0.0),
+        signals.examples.astype(np.float64),
+        signals.documents.astype(np.float64),
+        signals.out_of_scope,
+        share,
+        float(ranking.foreign_words > 0),
+        ranking.foreign_share,
+    )
+
+
 def _matched(text: str, lang: Lang, state: State, k: Knowledge) -> Decision:
+    if k.semantic is not None:
+        return _fused(text, lang, state, k, k.semantic)
     _ = texts.texts_for(k.catalogs, lang)
     ranking = k.index.rank(text)
     scored = _scored(ranking, k)
@@ -197,6 +234,36 @@ def _matched(text: str, lang: Lang, state: State, k: Knowledge) -> Decision:
         options = [best] + ([runner_up[0]] if close and runner_up else [])
         return _clarify(options, lang, state, k, candidates)
     return choose(best, lang, state, k, candidates)
+
+
+def _fused(text: str, lang: Lang, state: State, k: Knowledge, sem: Semantic) -> Decision:
+    """Matching with the semantic stage: the lexical fast path, else the learned fusion of
+    lexical and sentence-vector signals (docs/matching.md)."""
+    topics = sem.space.topics
+    ranking = k.index.rank(text, limit=len(topics) + 1)
+    scored = _scored(ranking, k)
+    fast = fast_answer(scored, sem.fusion.fast)
+    if fast is not None:
+        candidates = tuple((t, s) for t, s in scored[:5] if t != OUT_OF_SCOPE)
+        return choose(fast, lang, state, k, candidates)
+    vector = sem.encoder.encode([text[:ENCODED_CHARS]])[0]
+    verdict = sem.fusion.verdict(fusion_inputs(ranking, scored, sem.space.signals(vector), topics))
+    candidates = tuple(ranked(topics, verdict)[:5])
+    not_covered = not candidates or verdict.not_covered >= sem.fusion.threshold
+    if not_covered or candidates[0][1] < LIKELY:
+        _ = texts.texts_for(k.catalogs, lang)
+        chat = safety.small_talk(text)  # "hello, I just added this account"
+        if chat == "greeting":
+            return _small_talk(Kind.GREETING, texts.greeting(_), lang, state, k)
+        if chat == "thanks":
+            return _small_talk(Kind.THANKS, texts.thanks(_), lang, state, k)
+    if not_covered:
+        return _fallback(lang, state, k, candidates)
+    (best, p_best), runner_up = candidates[0], candidates[1] if len(candidates) > 1 else None
+    if p_best >= LIKELY and (runner_up is None or runner_up[1] < LIKELY):
+        return choose(best, lang, state, k, candidates)
+    # Two likely topics, or none likely enough to answer outright: ask which one.
+    return _clarify([best] + ([runner_up[0]] if runner_up else []), lang, state, k, candidates)
 
 
 def choose(

@@ -4,6 +4,10 @@ Building the index costs milliseconds per topic and loading the kana dictionary 
 `Knowledge` is made at start-up (and again when the FAQ changes) and then only read. Its FAQ
 has the clinic's values filled into the answers (`{phone}` → its number), so every reply and
 the staff's `/faq` lookup show real text; matching reads the answers without placeholders.
+
+The semantic stage (`Semantic`: the sentence encoder, the FAQ's vectors and the learned fusion
+weights) is built here too, so `decide` reads no file: loading the encoder costs ~0.7 s, the
+FAQ's vectors come from the shipped seed and the `VAR_DIR/cache` file (docs/matching.md).
 """
 
 import re
@@ -17,9 +21,12 @@ from bot.faq import Faq, fill_answers
 from bot.faq_lint import without_placeholders
 from bot.i18n import Catalogs
 from bot.lang import LANGS
+from bot.nlu import fusion as fusion_weights
 from bot.nlu.features import Reader, Weights
+from bot.nlu.fusion import Fusion
 from bot.nlu.matcher import Index, build
 from bot.nlu.reading import build_reader
+from bot.nlu.semantic import CACHE_NAME, Encoder, Space, build_space, load_encoder
 
 OUT_OF_SCOPE = "out_of_scope"
 
@@ -38,14 +45,25 @@ class Thresholds:
 
 
 @dataclass(frozen=True)
+class Semantic:
+    """The semantic stage: the encoder (loaded), the FAQ's vectors, the fusion weights."""
+
+    encoder: Encoder
+    space: Space
+    fusion: Fusion
+
+
+@dataclass(frozen=True)
 class Knowledge:
-    """The FAQ, its search index, the UI catalogs and the clinic's facts, as one value."""
+    """The FAQ, its search index, the UI catalogs and the clinic's facts, as one value;
+    `semantic` is None for the lexical matcher alone."""
 
     faq: Faq
     index: Index
     catalogs: Catalogs
     thresholds: Thresholds = field(default_factory=Thresholds)
     clinic: Clinic = field(default_factory=Clinic)
+    semantic: Semantic | None = None
 
 
 def _examples(faq: Faq) -> Iterator[tuple[str, str]]:
@@ -128,6 +146,34 @@ def _documents(faq: Faq) -> Iterator[tuple[str, str]]:
         yield topic.id, "\n".join(kept)
 
 
+def semantic_parts(
+    faq: Faq,
+) -> tuple[list[str], list[tuple[str, str]], list[tuple[str, str]], list[str]]:
+    """What the semantic stage embeds: topic ids, (topic, example question) pairs, (topic,
+    label or answer sentence) pairs, and the out-of-scope examples."""
+    topics = list(faq.topics)
+    examples = [(t, q) for t, q in _examples(faq) if t != OUT_OF_SCOPE]
+    documents = [(t, line) for t, text in _documents(faq) for line in text.split("\n")]
+    out_of_scope = [q for t, q in _examples(faq) if t == OUT_OF_SCOPE]
+    return topics, examples, documents, out_of_scope
+
+
+def semantic_texts(faq: Faq) -> Iterator[str]:
+    """Every text the semantic stage embeds (the content of `bot/nlu/vectors.npz`)."""
+    _, examples, documents, out_of_scope = semantic_parts(faq)
+    yield from (t for _, t in examples)
+    yield from (t for _, t in documents)
+    yield from out_of_scope
+
+
+def build_semantic(faq: Faq, encoder: Encoder | None = None, cache: Path | None = None) -> Semantic:
+    """The semantic stage for `faq`; `encoder` defaults to loading the shipped one. Raises
+    OSError or ValueError when the shipped fusion weights are missing or do not fit."""
+    encoder = encoder or load_encoder()
+    space = build_space(*semantic_parts(faq), encoder, cache)
+    return Semantic(encoder, space, fusion_weights.load())
+
+
 def faq_texts(faq: Faq) -> list[str]:
     """Every FAQ text the matcher reads: labels, answers and example questions."""
     return [*_vocabulary_texts(faq), *(text for _, text in _examples(faq))]
@@ -141,9 +187,16 @@ def build_knowledge(
     reading_cache: Path | None = None,
     clinic: Clinic | None = None,
     weights: Weights | None = None,
+    *,
+    semantic: bool = True,
+    encoder: Encoder | None = None,
+    vector_cache: Path | None = None,
 ) -> Knowledge:
     """Index `faq` for matching and fill the clinic's values into its answers; `reader`
     defaults to readings of the FAQ's own kanji words, kept in `reading_cache` between runs.
+    With `semantic` the semantic stage is built too: `encoder` (default: load the shipped
+    one; pass a running one to share it) and the FAQ's vectors, kept in `vector_cache`
+    (default: `vectors.npz` beside `reading_cache`).
 
     Raises `FaqError` when a filled answer is over LINE's limit."""
     clinic = clinic or Clinic()
@@ -159,4 +212,9 @@ def build_knowledge(
         negative=frozenset({OUT_OF_SCOPE}),
         documents=_documents(faq),
     )
-    return Knowledge(filled, index, catalogs, thresholds or Thresholds(), clinic)
+    stage = None
+    if semantic:
+        if vector_cache is None and reading_cache is not None:
+            vector_cache = reading_cache.with_name(CACHE_NAME)
+        stage = build_semantic(faq, encoder, vector_cache)
+    return Knowledge(filled, index, catalogs, thresholds or Thresholds(), clinic, stage)
