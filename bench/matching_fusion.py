@@ -1,4 +1,5 @@
-"""Prototype (research, not wired into the bot): lexical + sentence-embedding signals fused by
+"""Prototype (research; the product's version is bot/nlu/semantic.py + fusion.py, trained by
+bench/train_fusion.py): lexical + sentence-embedding signals fused by
 logistic regression, measured against the shipped matcher.
 
 Run: `.venv/bin/pip install -e '.[bench]'` then `.venv/bin/python bench/matching_fusion.py`.
@@ -382,7 +383,7 @@ def main() -> None:
 
     if args.serve_rss:
         loaded = faq.load_or_raise(ROOT / "faq")
-        k = build_knowledge(loaded, i18n.load(i18n.LOCALES))
+        k = build_knowledge(loaded, i18n.load(i18n.LOCALES), semantic=False)
         before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         use = USE(threads=args.threads)
         sp = space(loaded, use)
@@ -399,6 +400,7 @@ def main() -> None:
         i18n.load(i18n.LOCALES),
         clinic=clinic.load_if_present(ROOT / "config" / "clinic.toml"),
         reading_cache=ROOT / "var" / "cache" / "readings.json",
+        semantic=False,  # the prototype compares against the lexical matcher
     )
     topics = list(loaded.topics)
     use = USE(threads=args.threads)
