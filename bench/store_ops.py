@@ -28,7 +28,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bot.store import AuditEntry, NewEvent, NewOutgoing, open_store, utc_now
+from bot.store import AuditEntry, ConversationData, NewEvent, NewOutgoing, open_store, utc_now
 
 PAYLOAD = json.dumps(
     {
@@ -65,7 +65,7 @@ async def one_round(url: str, events: int) -> dict[str, float]:
         claimed = await store.claim(at, timedelta(seconds=60))
         assert claimed is not None and claimed.conversation is not None
         took("claim")
-        conv = replace(claimed.conversation, misses=0, data={"lang": "ja"})
+        conv = replace(claimed.conversation, misses=0, data=ConversationData(other={"lang": "ja"}))
         await store.commit(conv, [NewOutgoing("line", MESSAGE)], claimed.id)
         took("commit")
         [row] = await store.outgoing(claimed.id)

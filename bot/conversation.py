@@ -21,20 +21,29 @@ import random
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from typing import Any
 
 from bot import handoff
 from bot.channels.line_events import LineEvent, translate
 from bot.channels.line_send import Delivery, LineSender, Outgoing
 from bot.channels.slack_desk import DeskResult, SlackDesk
 from bot.core import texts
-from bot.core.decision import Choice, Owner
+from bot.core.decision import Owner
 from bot.core.knowledge import Knowledge
 from bot.delivery import deliver_line
 from bot.logs import PatientTag, fields
-from bot.outbox import retry_key
-from bot.patient import Context, Profile, bilingual, plan_line_event
-from bot.staff import Plan, plan_staff_event
+from bot.outbox import (
+    LineMessage,
+    Payload,
+    SlackCard,
+    SlackErased,
+    Unreadable,
+    decode,
+    encode,
+    readable,
+    retry_key,
+)
+from bot.patient import Context, Profile, Sources, bilingual, plan_line_event
+from bot.staff import Plan, plan_staff_event, read_staff_event
 from bot.store import (
     AuditEntry,
     Claimed,
@@ -43,6 +52,7 @@ from bot.store import (
     OutgoingRow,
     OutgoingStatus,
     Store,
+    Undelivered,
 )
 from bot.worker import RetryLaterError
 
@@ -96,7 +106,8 @@ async def handle(claimed: Claimed, services: Services) -> bool:
     rows = await services.store.outgoing(claimed.id)
     if not rows:
         plan = plan_staff_event(
-            claimed,
+            read_staff_event(claimed.payload),
+            claimed.event_id,
             conv,
             services.knowledge(),
             services.policy(),
@@ -138,11 +149,16 @@ async def _line(claimed: Claimed, services: Services, started: datetime) -> bool
     keeps_text = conv is None or conv.keeps_text
     if conv is not None and not rows:
         plan, _ = await plan_line_event(
-            event, conv, _context(services), _reply_allowed(claimed, event, services)
+            event,
+            conv,
+            _context(services),
+            Sources(services.profile, services.store.audit_entries),
+            _reply_allowed(claimed, event, services),
         )
         if plan.erase:  # "Yes, delete": erased with what is left to send, nothing else saved
+            outgoing = [encode(message) for message in plan.outgoing]
             await services.store.forget(
-                conv.user_key, by="patient", event=claimed.id, outgoing=plan.outgoing
+                conv.user_key, by="patient", event=claimed.id, outgoing=outgoing
             )
             conv, rows = None, await services.store.outgoing(claimed.id)
         else:
@@ -159,9 +175,7 @@ async def _line(claimed: Claimed, services: Services, started: datetime) -> bool
         )
         return False
     outcome, finished = await _deliver(claimed, event, conv, rows, services, keeps_text)
-    kinds = [json.loads(r.payload) for r in rows if r.channel == "line" and r.payload]
-    kind = (kinds[0]["kind"], kinds[0]["topic"]) if kinds else ("relay", None)
-    _log_done(event, services, started, kind, outcome)
+    _log_done(event, services, started, _logged_kind(rows), outcome)
     return finished
 
 
@@ -172,10 +186,28 @@ def _context(services: Services) -> Context:
         policy=services.policy(),
         desk=services.desk is not None,
         mask_pii=services.mask_pii,
-        profile=services.profile,
-        history=services.store.audit_entries,
         retention_days=services.retention_days,
     )
+
+
+def _logged_kind(rows: list[OutgoingRow]) -> tuple[str, str | None]:
+    """The kind and topic of the event's first LINE message, for its log line."""
+    for row in rows:
+        payload = decode(row.channel, row.payload) if row.payload else None
+        if isinstance(payload, LineMessage):
+            return payload.kind, payload.topic
+    return "relay", None
+
+
+def _read(row: OutgoingRow) -> Payload:
+    """An unsent row's payload; one this version cannot read fails the event (retried, then
+    surfaced to staff as any failed event), logged with its row id and reason, no text."""
+    payload = decode(row.channel, row.payload or "")
+    if isinstance(payload, Unreadable):
+        logger.warning(
+            "outbox row unreadable", extra=fields(outgoing_id=row.id, reason=payload.reason)
+        )
+    return readable(payload)
 
 
 def _reply_allowed(claimed: Claimed, event: LineEvent, services: Services) -> bool:
@@ -190,11 +222,12 @@ def _reply_allowed(claimed: Claimed, event: LineEvent, services: Services) -> bo
 async def _save(
     claimed: Claimed, conv: Conversation, plan: Plan, services: Services
 ) -> list[OutgoingRow]:
-    saved = await services.store.commit(plan.conv, plan.outgoing, claimed.id, plan.audit)
+    outgoing = [encode(message) for message in plan.outgoing]
+    saved = await services.store.commit(plan.conv, outgoing, claimed.id, plan.audit)
     if saved is None:
         raise ConflictError
     if saved.owner is not conv.owner:  # every hand-off transition is audited
-        reason = (saved.data.get("handoff") or {}).get("reason")
+        reason = saved.data.handoff.reason if saved.data.handoff is not None else None
         await services.store.audit(
             AuditEntry(
                 at=services.clock(),
@@ -229,8 +262,8 @@ async def _deliver(
     for row in rows:
         if row.status in ("sent", "failed") or row.payload is None:
             continue
-        body = json.loads(row.payload)
-        if row.channel == "slack":
+        body = _read(row)
+        if not isinstance(body, LineMessage):
             await store.mark_outgoing(row.id, "sending", "slack", row.result, services.clock())
             current = await store.conversation(conv.id) or conv
             if services.desk is None:
@@ -256,21 +289,21 @@ async def _deliver(
             await _quota_reached(claimed, conv, services)
         status = "sent" if delivery.ok else "failed"
         # Nothing follows a delivered last message but logging, so it may finish the event.
-        finished = delivery.ok and row is rows[-1] and not body.get("confirm")
+        finished = delivery.ok and row is rows[-1] and not body.confirm
         audit = AuditEntry(
             at=services.clock(),
             conversation_id=conv.id,
             user_key=conv.user_key,
-            topic=body["topic"],
-            content_hash=body["content_hash"],
-            lang=body["lang"],
+            topic=body.topic,
+            content_hash=body.content_hash,
+            lang=body.lang,
             method=delivery.method,
             result=delivery.error or "ok",
             text=event.text if event and keeps_text else None,
-            kind=body["kind"],
+            kind=body.kind,
         )
         audits = [audit]
-        if body.get("notice"):
+        if body.notice:
             audits.append(replace(audit, topic=None, content_hash=None, text=None, kind=NOTICE))
         await store.mark_outgoing(
             row.id,
@@ -281,11 +314,9 @@ async def _deliver(
             audit=audits,
             finish=claimed.id if finished else None,
         )
-        if body.get("confirm") and services.desk is not None:
-            confirm = body["confirm"]
-            await services.desk.confirm(
-                confirm["ts"], confirm["thread"], delivery.ok, delivery.error
-            )
+        if body.confirm is not None and services.desk is not None:
+            confirm = body.confirm
+            await services.desk.confirm(confirm.ts, confirm.thread, delivery.ok, delivery.error)
         if not delivery.ok:
             await _undelivered(conv, row, delivery, services)
         outcome = delivery.method if delivery.ok else f"failed:{delivery.error}"
@@ -302,14 +333,15 @@ async def _deliver_erased(claimed: Claimed, rows: list[OutgoingRow], services: S
     for row in rows:
         if row.status in ("sent", "failed") or row.payload is None:
             continue
-        body = json.loads(row.payload)
-        if row.channel == "slack":
+        body = _read(row)
+        if not isinstance(body, LineMessage):
             await store.mark_outgoing(row.id, "sending", "slack", row.result, services.clock())
-            result = (
-                await services.desk.erased(body["thread"])
-                if services.desk is not None
-                else DeskResult(ok=False, error="not_configured")
-            )
+            if not isinstance(body, SlackErased):  # an erasure plans no other Slack operation
+                result = DeskResult(ok=False, error="not_an_erasure_note")
+            elif services.desk is None:
+                result = DeskResult(ok=False, error="not_configured")
+            else:
+                result = await services.desk.erased(body.thread)
             status: OutgoingStatus = "sent" if result.ok else "failed"
             await store.mark_outgoing(row.id, status, "slack", result.error, services.clock())
             continue
@@ -325,20 +357,20 @@ async def _deliver_erased(claimed: Claimed, rows: list[OutgoingRow], services: S
 
 
 async def _send_line(
-    claimed: Claimed, row: OutgoingRow, body: dict[str, Any], services: Services
+    claimed: Claimed, row: OutgoingRow, body: LineMessage, services: Services
 ) -> Delivery:
     """One delivery attempt by `bot.delivery`'s rules, minding an attempt a crash or timeout
     left unfinished (the row is still `sending`, with the method it was trying)."""
     out = Outgoing(
-        user_id=body["user_id"],
-        texts=tuple(body["texts"]),
-        choices=tuple(Choice(label, data) for label, data in body["choices"]),
-        reply_token=body["reply_token"],
+        user_id=body.user_id,
+        texts=body.texts,
+        choices=body.choices,
+        reply_token=body.reply_token,
         retry_key=row.retry_key,
     )
     previous = None
     if row.status == "sending":
-        replied = bool(body["reply_allowed"] and out.reply_token)
+        replied = bool(body.reply_allowed and out.reply_token)
         previous = row.method if row.method in ("reply", "push") else "reply" if replied else "push"
 
     async def mark(method: str) -> None:
@@ -347,7 +379,7 @@ async def _send_line(
     return await deliver_line(
         services.sender,
         out,
-        reply_allowed=bool(body["reply_allowed"]),
+        reply_allowed=body.reply_allowed,
         born=_token_born(claimed),
         previous=previous,
         clock=services.clock,
@@ -421,11 +453,11 @@ async def _quota_reached(claimed: Claimed, conv: Conversation, services: Service
     step = handoff.open_handoff(
         current.owner, None, "line_quota", True, services.clock(), services.policy()
     )
-    data = {**current.data, "handoff": step.handoff}
+    data = replace(current.data, handoff=step.handoff)
     saved = await services.store.commit(replace(current, owner=step.owner, data=data), [], None)
     if saved is None:
         return
-    card = await services.desk.send(saved, {"op": "card"})
+    card = await services.desk.send(saved, SlackCard())
     latest = await services.store.conversation(conv.id) or saved
     alerted = await services.desk.alert_failed(latest, "line", "quota_exceeded")
     if not (card.ok and alerted.ok):
@@ -470,9 +502,8 @@ async def _undelivered(
     current = await services.store.conversation(conv.id)
     if current is None:
         return
-    note = {"outgoing_id": row.id, "error": delivery.error, "at": services.clock().isoformat()}
-    data = dict(current.data)
-    data["undelivered"] = [*data.get("undelivered", []), note][-20:]
+    note = Undelivered(row.id, delivery.error, services.clock())
+    data = replace(current.data, undelivered=(*current.data.undelivered, note)[-20:])
     await services.store.commit(replace(current, data=data), [], None)
     log = logger.error if delivery.alert else logger.warning
     log(

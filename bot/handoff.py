@@ -4,24 +4,67 @@
      ▲                        │                                    │
      └──(Return to bot / Close / idle too long)────────────────────┘
 
-The hand-off lives in the conversation's data under "handoff" as plain JSON. Every function
-takes the current value and `now`, and returns the new value plus the effects to carry out
-(messages to the patient, posts and updates in Slack); `conversation` saves both in one
-transaction and then sends. Nothing here does I/O or reads a clock, so every transition is a
-table test. Transitions are idempotent: a second click of the same button changes nothing.
+The hand-off is a frozen `Handoff` kept in the conversation's data (`ConversationData.handoff`);
+the store turns it into JSON and back (`bot.store.codec`), so every reader here and in Slack is
+checked by mypy. Every function takes the current value and `now`, and returns the new value plus
+the effects to carry out (messages to the patient, posts and updates in Slack); `conversation`
+saves both in one transaction and then sends. Nothing here does I/O or reads a clock, so every
+transition is a table test. Transitions are idempotent: a second click of the same button
+changes nothing.
 """
 
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
-from typing import Any, Literal
+from typing import Literal
 
 from bot.core.decision import Owner
 from bot.hours import BusinessHours, add_business_minutes, is_open, next_opening
+from bot.lang import DEFAULT_LANG, Lang
 
-Handoff = dict[str, Any]
 Notice = Literal["waiting", "after_hours", "returned", "closed", "idle", "unreachable"]
 Action = Literal["take_over", "return", "close"]
+ThreadLine = Literal["patient", "reannounce", "emergency", "returned", "closed", "idle"]
+CardStatus = Literal["waiting", "taken", "returned", "closed", "idle"]
+
+
+@dataclass(frozen=True)
+class Card:
+    """What the staff card shows, fixed when staff are brought in.
+
+    `recent` quotes the patient's last exchanges; None once the retention took them off
+    (`Store.prune`) or for a card saved before they were shown.
+    """
+
+    reason: str = "asked"
+    urgent: bool = False
+    lang: Lang = DEFAULT_LANG
+    name: str | None = None  # the LINE display name, never the user id
+    recent: tuple[str, ...] | None = None
+
+
+@dataclass(frozen=True)
+class Handoff:
+    """One hand-off to staff, from the moment staff are needed until it is back with the bot.
+
+    Every field has a default because rows saved by earlier versions may lack any of them
+    (one written before the card existed holds only `reason`); the functions below read a
+    missing deadline as "none due", as they always have.
+    """
+
+    id: str = ""
+    reason: str | None = None
+    urgent: bool = False
+    opened_at: datetime | None = None
+    last_activity: datetime | None = None
+    reannounce_at: datetime | None = None
+    reannounced: int = 0
+    thread_ts: str | None = None  # the card's Slack ts, once posted
+    staff: str | None = None  # who took it over (Slack user id)
+    closed: bool = False
+    closed_by: str | None = None
+    returned_by: str | None = None
+    card: Card | None = None
 
 
 @dataclass(frozen=True)
@@ -54,7 +97,7 @@ class PostCard:
 class PostInThread:
     """A line in the hand-off thread: a relayed patient message, a re-announcement, a ping."""
 
-    what: Literal["patient", "reannounce", "emergency", "returned", "closed", "idle"]
+    what: ThreadLine
     text: str = ""
 
 
@@ -62,7 +105,7 @@ class PostInThread:
 class UpdateCard:
     """Show on the card who did what."""
 
-    status: Literal["waiting", "taken", "returned", "closed", "idle"]
+    status: CardStatus
     by: str | None = None
 
 
@@ -78,14 +121,6 @@ class Step:
     effects: tuple[Effect, ...] = field(default_factory=tuple)
 
 
-def _iso(at: datetime) -> str:
-    return at.isoformat()
-
-
-def _at(value: str | None) -> datetime | None:
-    return datetime.fromisoformat(value) if value else None
-
-
 def _reannounce_at(policy: Policy, now: datetime) -> datetime:
     if policy.hours is None:
         return now + timedelta(minutes=policy.wait_minutes)
@@ -99,19 +134,16 @@ def open_handoff(
     if owner is not Owner.BOT and current is not None:
         # Already with staff: an emergency is pinged again; anything else is just relayed.
         effects: tuple[Effect, ...] = (PostInThread("emergency"),) if urgent else ()
-        updated = dict(current, last_activity=_iso(now), urgent=current.get("urgent") or urgent)
+        updated = replace(current, last_activity=now, urgent=current.urgent or urgent)
         return Step(owner, updated, effects)
-    handoff: Handoff = {
-        "id": uuid.uuid4().hex,
-        "reason": reason,
-        "urgent": urgent,
-        "opened_at": _iso(now),
-        "last_activity": _iso(now),
-        "reannounce_at": _iso(_reannounce_at(policy, now)),
-        "reannounced": 0,
-        "thread_ts": None,
-        "staff": None,
-    }
+    handoff = Handoff(
+        id=uuid.uuid4().hex,
+        reason=reason,
+        urgent=urgent,
+        opened_at=now,
+        last_activity=now,
+        reannounce_at=_reannounce_at(policy, now),
+    )
     tell = TellPatient("waiting")
     if policy.hours is not None and not is_open(policy.hours, now):
         tell = TellPatient("after_hours", next_opening(policy.hours, now))
@@ -122,14 +154,16 @@ def open_handoff(
 
 def patient_wrote(owner: Owner, current: Handoff, text: str, now: datetime) -> Step:
     """A message from the patient while staff own the conversation goes to the thread."""
-    return Step(owner, dict(current, last_activity=_iso(now)), (PostInThread("patient", text),))
+    return Step(owner, replace(current, last_activity=now), (PostInThread("patient", text),))
 
 
-def staff_replied(owner: Owner, current: Handoff, staff: str, now: datetime) -> Step:
-    """A staff reply in the thread: staff now own the conversation (a closed one reopens)."""
-    updated = dict(
-        current, last_activity=_iso(now), staff=current.get("staff") or staff, closed=False
-    )
+def staff_replied(owner: Owner, current: Handoff | None, staff: str | None, now: datetime) -> Step:
+    """A staff reply in the thread: staff now own the conversation (a closed one reopens).
+
+    Without a hand-off (a reply in a thread whose hand-off was lost) one is started from
+    defaults, as it always was; `staff` is None when Slack left the user out."""
+    current = current or Handoff()
+    updated = replace(current, last_activity=now, staff=current.staff or staff, closed=False)
     effects: tuple[Effect, ...] = () if owner is Owner.STAFF else (UpdateCard("taken", staff),)
     return Step(Owner.STAFF, updated, effects)
 
@@ -138,19 +172,19 @@ def pressed(
     owner: Owner, current: Handoff | None, action: Action, staff: str, now: datetime
 ) -> Step:
     """A button on the card. Pressing what already happened changes nothing."""
-    if current is None or current.get("closed"):
+    if current is None or current.closed:
         return Step(owner, current)
     if action == "take_over":
-        if owner is Owner.STAFF and current.get("staff"):
+        if owner is Owner.STAFF and current.staff:
             return Step(owner, current)
-        updated = dict(current, staff=staff, last_activity=_iso(now))
+        updated = replace(current, staff=staff, last_activity=now)
         return Step(Owner.STAFF, updated, (UpdateCard("taken", staff),))
     if owner is Owner.BOT:
         return Step(owner, current)
     if action == "return":
-        updated = dict(current, returned_by=staff, last_activity=_iso(now))
+        updated = replace(current, returned_by=staff, last_activity=now)
         return Step(Owner.BOT, updated, (TellPatient("returned"), UpdateCard("returned", staff)))
-    updated = dict(current, closed=True, closed_by=staff, last_activity=_iso(now))
+    updated = replace(current, closed=True, closed_by=staff, last_activity=now)
     return Step(Owner.BOT, updated, (TellPatient("closed"), UpdateCard("closed", staff)))
 
 
@@ -158,16 +192,14 @@ def tick(owner: Owner, current: Handoff | None, now: datetime, policy: Policy) -
     """Deadlines: re-announce an unanswered card; hand an idle conversation back to the bot."""
     if owner is Owner.BOT or current is None:
         return Step(owner, current)
-    last = _at(current.get("last_activity")) or now
+    last = current.last_activity or now
     if now - last >= policy.idle:
-        updated = dict(current, closed=True, closed_by=None)
+        updated = replace(current, closed=True, closed_by=None)
         return Step(Owner.BOT, updated, (TellPatient("idle"), UpdateCard("idle")))
-    due = _at(current.get("reannounce_at"))
-    count = int(current.get("reannounced", 0))
+    due = current.reannounce_at
+    count = current.reannounced
     if owner is Owner.WAITING and due is not None and now >= due and count < policy.max_reannounce:
-        updated = dict(
-            current, reannounced=count + 1, reannounce_at=_iso(_reannounce_at(policy, now))
-        )
+        updated = replace(current, reannounced=count + 1, reannounce_at=_reannounce_at(policy, now))
         return Step(owner, updated, (PostInThread("reannounce"),))
     return Step(owner, current)
 
@@ -176,10 +208,10 @@ def next_deadline(owner: Owner, current: Handoff | None, policy: Policy) -> date
     """When `tick` next has something to do, for the scheduler."""
     if owner is Owner.BOT or current is None:
         return None
-    last = _at(current.get("last_activity"))
+    last = current.last_activity
     idle_at = last + policy.idle if last else None
-    due = _at(current.get("reannounce_at"))
-    if owner is not Owner.WAITING or int(current.get("reannounced", 0)) >= policy.max_reannounce:
+    due = current.reannounce_at
+    if owner is not Owner.WAITING or current.reannounced >= policy.max_reannounce:
         due = None
     candidates = [d for d in (idle_at, due) if d is not None]
     return min(candidates) if candidates else None

@@ -1,8 +1,15 @@
 """Plan the answer to one LINE event of a one-to-one chat: decision, hand-off, messages.
 
-The core decides; when the decision needs staff, or staff already own the conversation, the
-hand-off state machine decides what Slack sees. The result is a `Plan`: the conversation to
-save and the messages to save with it, all before anything is sent.
+Planning is pure on both sides, in three steps like `staff.plan_staff_event`:
+
+1. decide: the core's decision for the event (`decide_event`); a follow event needs the
+   patient's LINE profile first (`facts_to_decide`), for the welcome's language;
+2. fetch only what the plan needs (`facts_to_plan`): the conversation's history and, when the
+   conversation has no display name yet, the profile, both only for a new staff card;
+3. plan (`plan_decided`): the hand-off state machine decides what Slack sees, and the result is
+   a `Plan`: the conversation to save and the messages to save with it, before anything is sent.
+
+Only `plan_line_event` awaits, and only in `fetch`; everything else is a table test.
 
 Privacy is planned here too: the notice goes out as a message of its own with the first reply
 (after a safety reply, before anything else), an opt-out is saved with its audit entry, and a
@@ -10,10 +17,10 @@ confirmed deletion becomes an erasing plan whose only messages are the patient's
 and, when a hand-off is open, a note to staff (neither quotes the patient).
 """
 
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Any, cast
+from typing import Literal, cast
 
 from bot import core, handoff
 from bot.channels.line_events import LineEvent
@@ -22,11 +29,12 @@ from bot.core.decision import Decision, Kind, Owner, PrivacyAction, State
 from bot.core.knowledge import Knowledge
 from bot.lang import DEFAULT_LANG, Lang
 from bot.masking import mask
-from bot.outbox import line_message, retry_key, slack_op
+from bot.outbox import LineMessage, Outbound, SlackErased, SlackThread, retry_key, slack
 from bot.staff import Plan, effects
-from bot.store import AuditEntry, Conversation, NewOutgoing
+from bot.store import AuditEntry, Conversation, ConversationData
 
 Profile = Callable[[str], Awaitable[tuple[str | None, str | None]]]  # -> (name, language)
+History = Callable[[str], Awaitable[list[AuditEntry]]]  # a conversation's audit trail
 
 RECENT = 4  # earlier exchanges shown on the staff card
 NOT_KEPT = "-"  # stands for a message on the staff card of a patient who opted out
@@ -34,16 +42,46 @@ NOT_KEPT = "-"  # stands for a message on the staff card of a patient who opted 
 
 @dataclass(frozen=True)
 class Context:
-    """What planning needs besides the event and the conversation."""
+    """What planning needs besides the event, the conversation and the fetched facts."""
 
     knowledge: Knowledge
     now: datetime
     policy: handoff.Policy
     desk: bool  # whether staff can be reached on Slack
     mask_pii: bool
-    profile: Profile
-    history: Callable[[str], Awaitable[list[AuditEntry]]]
     retention_days: int = 30  # AUDIT_RETENTION_DAYS, which the privacy notice states
+
+
+@dataclass(frozen=True)
+class Sources:
+    """Where the facts come from: LINE's profile API and the store's audit trail."""
+
+    profile: Profile
+    history: History
+
+
+@dataclass(frozen=True)
+class Shared:
+    """What a patient's LINE profile shares: display name, and app language (else Japanese)."""
+
+    name: str | None = None
+    lang: Lang = DEFAULT_LANG
+
+
+@dataclass(frozen=True)
+class Wanted:
+    """Which facts a step needs fetched."""
+
+    profile: bool = False
+    history: bool = False
+
+
+@dataclass(frozen=True)
+class Facts:
+    """The facts fetched so far; `profile` None when not fetched."""
+
+    profile: Shared | None = None
+    history: tuple[AuditEntry, ...] = ()
 
 
 def _state(conv: Conversation) -> State:
@@ -61,53 +99,78 @@ def bilingual(k: Knowledge, text: Callable[[texts.Gettext], str]) -> str:
     return "\n\n".join(text(k.catalogs[lang].gettext) for lang in ("ja", "en"))
 
 
-async def _profile(ctx: Context, user_id: str) -> tuple[str | None, Lang]:
+# --- fetching: the only I/O -------------------------------------------------------------------
+
+
+async def _profile(sources: Sources, user_id: str) -> Shared:
     """The LINE display name and app language when shared; Japanese otherwise."""
     try:
-        name, tag = await ctx.profile(user_id)
+        name, tag = await sources.profile(user_id)
     except Exception:  # a profile is a nicety: blocked users have none
-        return None, DEFAULT_LANG
+        return Shared()
     lang: Lang = "en" if isinstance(tag, str) and tag.lower().startswith("en") else DEFAULT_LANG
-    return name, lang
+    return Shared(name, lang)
 
 
-async def decide_event(
-    event: LineEvent, conv: Conversation, ctx: Context
-) -> tuple[Decision, dict[str, Any]]:
+async def fetch(
+    wanted: Wanted, event: LineEvent, conv: Conversation, sources: Sources, facts: Facts
+) -> Facts:
+    """`facts` with what `wanted` asks for added (history first, as the card reads it)."""
+    if wanted.history:
+        facts = replace(facts, history=tuple(await sources.history(conv.id)))
+    if wanted.profile:
+        facts = replace(facts, profile=await _profile(sources, event.user_id or ""))
+    return facts
+
+
+async def plan_line_event(
+    event: LineEvent, conv: Conversation, ctx: Context, sources: Sources, reply_allowed: bool
+) -> tuple[Plan, Decision]:
+    """Decide, fetch what the plan needs, and plan: the only async step is `fetch`."""
+    facts = await fetch(facts_to_decide(event), event, conv, sources, Facts())
+    decision = decide_event(event, conv, ctx.knowledge, ctx.now, facts.profile)
+    facts = await fetch(facts_to_plan(event, conv, decision, ctx), event, conv, sources, facts)
+    return plan_decided(event, conv, decision, facts, ctx, reply_allowed), decision
+
+
+# --- step 1: decide ---------------------------------------------------------------------------
+
+
+def facts_to_decide(event: LineEvent) -> Wanted:
+    """A follow is welcomed in the language of the patient's LINE app."""
+    return Wanted(profile=event.kind == "follow")
+
+
+def decide_event(
+    event: LineEvent,
+    conv: Conversation,
+    k: Knowledge,
+    now: datetime,
+    profile: Shared | None = None,
+) -> Decision:
     """The core's decision for the event, with the privacy notice when it is due (always on
-    follow), and any data learnt on the way (display name)."""
-    decision, learnt = await _decide(event, conv, ctx)
-    return privacy.with_notice(decision, ctx.knowledge, always=event.kind == "follow"), learnt
+    follow); `profile` is what `facts_to_decide` fetched (None reads as nothing shared)."""
+    decision = _decide(event, conv, k, now, profile or Shared())
+    return privacy.with_notice(decision, k, always=event.kind == "follow")
 
 
-async def _decide(
-    event: LineEvent, conv: Conversation, ctx: Context
-) -> tuple[Decision, dict[str, Any]]:
-    k, state = ctx.knowledge, _state(conv)
+def _decide(
+    event: LineEvent, conv: Conversation, k: Knowledge, now: datetime, profile: Shared
+) -> Decision:
+    state = _state(conv)
     lang = state.lang or DEFAULT_LANG
     if event.kind == "text":
-        return core.decide(event.text or "", state, ctx.now, k), {}
+        return core.decide(event.text or "", state, now, k)
     key, _sep, _value = (event.postback or "").partition("=")
     if event.kind == "postback" and key == "privacy":  # in every state, like typed requests
-        staff_saw = conv.data.get("handoff") is not None
-        return decide_postback(event.postback or "", lang, state, k, staff_saw=staff_saw), {}
+        staff_saw = conv.data.handoff is not None
+        return decide_postback(event.postback or "", lang, state, k, staff_saw=staff_saw)
     if event.kind == "follow":
-        name, lang = await _profile(ctx, event.user_id or "")
-        _ = texts.texts_for(k.catalogs, lang)
-        choices = (texts.switch_language_choice(lang), *texts.menu(k.faq, lang, _, staff=False))
-        welcome = Decision(
-            Kind.GREETING,
-            "welcome",
-            lang,
-            texts.welcome(_),
-            texts.limited(choices),
-            state=replace(state, lang=lang),
-        )
-        return welcome, {"name": name} if name else {}
+        return _welcome(profile.lang, state, k)
     if state.owner is not Owner.BOT:  # postbacks and stickers while staff answer: pass them on
-        return Decision(Kind.RELAY, "relay", lang, "", needs_staff=True, state=state), {}
+        return Decision(Kind.RELAY, "relay", lang, "", needs_staff=True, state=state)
     if event.kind == "postback":
-        return decide_postback(event.postback or "", lang, state, k), {}
+        return decide_postback(event.postback or "", lang, state, k)
     _ = texts.texts_for(k.catalogs, lang)  # stickers, images, audio, location...
     return Decision(
         Kind.FALLBACK,
@@ -116,7 +179,20 @@ async def _decide(
         bilingual(k, texts.text_only),
         texts.menu(k.faq, lang, _),
         state=state,
-    ), {}
+    )
+
+
+def _welcome(lang: Lang, state: State, k: Knowledge) -> Decision:
+    _ = texts.texts_for(k.catalogs, lang)
+    choices = (texts.switch_language_choice(lang), *texts.menu(k.faq, lang, _, staff=False))
+    return Decision(
+        Kind.GREETING,
+        "welcome",
+        lang,
+        texts.welcome(_),
+        texts.limited(choices),
+        state=replace(state, lang=lang),
+    )
 
 
 def decide_postback(
@@ -137,6 +213,34 @@ def decide_postback(
     return core.show_menu(lang, state, k)
 
 
+# --- step 2: what the plan needs --------------------------------------------------------------
+
+StaffPart = Literal["relay", "unreachable", "open"] | None
+
+
+def _staff_part(decision: Decision, conv: Conversation, desk: bool) -> StaffPart:
+    """What the plan does about staff: relay to an open hand-off's thread, tell the patient
+    nobody can be reached, open (or add to) a hand-off, or nothing."""
+    if decision.privacy is PrivacyAction.DELETE:
+        return None
+    if decision.kind is Kind.RELAY and conv.data.handoff is not None:
+        return "relay"
+    if decision.needs_staff:
+        return "open" if desk else "unreachable"
+    return None
+
+
+def facts_to_plan(event: LineEvent, conv: Conversation, decision: Decision, ctx: Context) -> Wanted:
+    """A staff card shows the last exchanges (the history) and the patient's display name
+    (the profile, when the conversation has none yet); no other plan reads anything."""
+    if _staff_part(decision, conv, ctx.desk) != "open":
+        return Wanted()
+    return Wanted(profile=conv.data.name is None and bool(event.user_id), history=True)
+
+
+# --- step 3: plan -----------------------------------------------------------------------------
+
+
 def _what_patient_sent(event: LineEvent, ctx: Context) -> str:
     text = (
         event.text
@@ -146,106 +250,134 @@ def _what_patient_sent(event: LineEvent, ctx: Context) -> str:
     return mask(text or "") if ctx.mask_pii else text or ""
 
 
-async def _card(
-    conv: Conversation, decision: Decision, event: LineEvent, ctx: Context
-) -> dict[str, Any]:
+def _card(
+    conv: Conversation, decision: Decision, event: LineEvent, ctx: Context, facts: Facts
+) -> handoff.Card:
     """What the staff card shows: reason, urgency, language, name, the last exchanges."""
     recent = []
-    history = await ctx.history(conv.id)
-    exchanges = [e for e in history if not e.kind.startswith(("owner:", "privacy:"))]
+    exchanges = [e for e in facts.history if not e.kind.startswith(("owner:", "privacy:"))]
     for entry in exchanges[-RECENT:]:
         said = mask(entry.text or "") if ctx.mask_pii else entry.text or ""
         said = said if conv.keeps_text else NOT_KEPT
         recent.append(f"{said} → {entry.kind}: {entry.topic or '-'}")
     said = _what_patient_sent(event, ctx) if conv.keeps_text else NOT_KEPT
     recent.append(f"{said} → {decision.kind.value}")
-    name = conv.data.get("name")
+    name = conv.data.name
     if name is None and event.user_id:  # the card shows the LINE display name, never the id
-        name, _lang = await _profile(ctx, event.user_id)
-    return {
-        "reason": decision.reason or "asked",
-        "urgent": decision.urgent,
-        "lang": decision.lang,
-        "name": name,
-        "recent": recent,
-    }
+        name = facts.profile.name if facts.profile else None
+    return handoff.Card(
+        reason=decision.reason or "asked",
+        urgent=decision.urgent,
+        lang=decision.lang,
+        name=name,
+        recent=tuple(recent),
+    )
 
 
-async def plan_line_event(
-    event: LineEvent, conv: Conversation, ctx: Context, reply_allowed: bool
-) -> tuple[Plan, Decision]:
-    """Decide, run the hand-off when staff are involved, and lay out the messages."""
-    k = ctx.knowledge
-    decision, learnt = await decide_event(event, conv, ctx)
+def _learnt(event: LineEvent, data: ConversationData, facts: Facts) -> ConversationData:
+    """The display name a follow event's profile shared, kept for the staff card."""
+    if event.kind == "follow" and facts.profile is not None and facts.profile.name:
+        return replace(data, name=facts.profile.name)
+    return data
+
+
+def plan_decided(
+    event: LineEvent,
+    conv: Conversation,
+    decision: Decision,
+    facts: Facts,
+    ctx: Context,
+    reply_allowed: bool,
+) -> Plan:
+    """Run the hand-off when staff are involved, and lay out the messages."""
     if decision.privacy is PrivacyAction.DELETE:
-        return _erasing(event, conv, decision, reply_allowed), decision
+        return _erasing(event, conv, decision, reply_allowed)
     new, audit = _privacy_state(
         replace(
             conv,
             lang=decision.state.lang,
             misses=decision.state.misses,
-            data={**conv.data, **learnt},
+            data=_learnt(event, conv.data, facts),
         ),
         conv,
         decision,
         ctx,
     )
     replies = [decision.text] if decision.text else []
-    rows: list[NewOutgoing] = []
-    current = new.data.get("handoff")
-    _ = texts.texts_for(k.catalogs, decision.lang)
-    if decision.kind is Kind.RELAY and current is not None:
+    new, rows, more = _with_staff(event, new, decision, facts, ctx)
+    replies += more
+    bubbles = _with_notice(["\n\n".join(replies)] if replies else [], decision, ctx)
+    outgoing = rows
+    if bubbles:
+        outgoing = [_reply(event, decision, bubbles, ctx.knowledge, reply_allowed), *rows]
+    return Plan(new, outgoing, decision.kind.value, decision.intent, audit=audit)
+
+
+def _with_staff(
+    event: LineEvent, new: Conversation, decision: Decision, facts: Facts, ctx: Context
+) -> tuple[Conversation, list[Outbound], list[str]]:
+    """The conversation after the hand-off step the decision calls for, its messages, and
+    lines for the patient's reply (nobody reachable, after hours)."""
+    k, current = ctx.knowledge, new.data.handoff
+    part = _staff_part(decision, new, ctx.desk)
+    if part == "relay" and current is not None:
         step = handoff.patient_wrote(new.owner, current, _what_patient_sent(event, ctx), ctx.now)
         new, rows, _appended = effects(
             step, new, k, source="line", event_id=event.event_id, first_seq=1
         )
-    elif decision.needs_staff and not ctx.desk:
-        replies.append(texts.unreachable(_))
-    elif decision.needs_staff:
-        step = handoff.open_handoff(
-            new.owner, current, decision.reason or "asked", decision.urgent, ctx.now, ctx.policy
-        )
-        opened = step.handoff is not None and step.handoff is not current
-        if opened and step.handoff is not None:
-            step = replace(
-                step, handoff={**step.handoff, "card": await _card(new, decision, event, ctx)}
-            )
-        new, rows, appended = effects(
-            step, new, k, source="line", event_id=event.event_id, first_seq=1
-        )
-        if opened and not new.keeps_text:
-            # The card quotes nothing of an opted-out patient, so the message that brought
-            # staff in goes to the thread: Slack has it, and its outbox row is emptied once sent.
-            rows.append(slack_op("thread", what="patient", text=_what_patient_sent(event, ctx)))
-        replies += appended
-    outgoing = rows
-    bubbles = ["\n\n".join(replies)] if replies else []
-    if decision.notice:
-        notice = texts.privacy_notice(
-            _, k.clinic, ctx.retention_days, keeps_text=decision.state.keeps_text
-        )
-        # A safety reply is never delayed by the notice, and a welcome comes before it;
-        # anything else (the first answer) follows it.
-        after = decision.triaged or decision.intent == "welcome"
-        bubbles = [*bubbles, notice] if after else [notice, *bubbles]
-    if bubbles:
-        topic = k.faq.topics.get(decision.intent)
-        content_hash = topic.content_hash() if topic and decision.kind is Kind.ANSWER else None
-        message = line_message(
-            key=retry_key("line", event.event_id, 0),
-            user_id=event.user_id or "",
-            texts=bubbles,
-            choices=decision.choices,
-            reply_token=event.reply_token,
-            reply_allowed=reply_allowed,
-            kind=decision.kind.value,
-            topic=decision.audit_topic,
-            lang=decision.lang,
-            content_hash=content_hash,
-            notice=decision.notice,
-        )
-        outgoing = [message, *rows]
-    return Plan(new, outgoing, decision.kind.value, decision.intent, audit=audit), decision
+        return new, rows, []
+    if part == "unreachable":
+        return new, [], [texts.unreachable(texts.texts_for(k.catalogs, decision.lang))]
+    if part is None:
+        return new, [], []
+    step = handoff.open_handoff(
+        new.owner, current, decision.reason or "asked", decision.urgent, ctx.now, ctx.policy
+    )
+    # `open_handoff` returns a new hand-off value every time, so the card is built afresh
+    # whenever staff are needed (also for an emergency during an open hand-off), as before.
+    if step.handoff is not None:
+        card = _card(new, decision, event, ctx, facts)
+        step = replace(step, handoff=replace(step.handoff, card=card))
+    new, rows, appended = effects(step, new, k, source="line", event_id=event.event_id, first_seq=1)
+    if step.handoff is not None and not new.keeps_text:
+        # The card quotes nothing of an opted-out patient, so the message that brought
+        # staff in goes to the thread: Slack has it, and its outbox row is emptied once sent.
+        rows.append(slack(SlackThread("patient", _what_patient_sent(event, ctx))))
+    return new, rows, appended
+
+
+def _with_notice(bubbles: list[str], decision: Decision, ctx: Context) -> list[str]:
+    """The bubbles with the privacy notice when the decision carries it: after a safety reply
+    (never delayed by it) and a welcome, before anything else (the first answer)."""
+    if not decision.notice:
+        return bubbles
+    _ = texts.texts_for(ctx.knowledge.catalogs, decision.lang)
+    notice = texts.privacy_notice(
+        _, ctx.knowledge.clinic, ctx.retention_days, keeps_text=decision.state.keeps_text
+    )
+    after = decision.triaged or decision.intent == "welcome"
+    return [*bubbles, notice] if after else [notice, *bubbles]
+
+
+def _reply(
+    event: LineEvent, decision: Decision, bubbles: list[str], k: Knowledge, reply_allowed: bool
+) -> Outbound:
+    """The patient's LINE message: the bubbles, the quick replies, how to deliver it."""
+    topic = k.faq.topics.get(decision.intent)
+    content_hash = topic.content_hash() if topic and decision.kind is Kind.ANSWER else None
+    message = LineMessage(
+        user_id=event.user_id or "",
+        texts=tuple(bubbles),
+        choices=decision.choices,
+        reply_token=event.reply_token,
+        reply_allowed=reply_allowed,
+        kind=decision.kind.value,
+        topic=decision.audit_topic,
+        lang=decision.lang,
+        content_hash=content_hash,
+        notice=decision.notice,
+    )
+    return Outbound(message, retry_key("line", event.event_id, 0))
 
 
 def _privacy_state(
@@ -272,31 +404,29 @@ def _privacy_state(
     return replace(new, opted_out_at=ctx.now, data=_unquoted(new.data)), (entry,)
 
 
-def _unquoted(data: Mapping[str, Any]) -> dict[str, Any]:
+def _unquoted(data: ConversationData) -> ConversationData:
     """`data` with the patient's words taken off the hand-off card, outcomes kept."""
-    handoff_data = data.get("handoff")
-    card = handoff_data.get("card") if isinstance(handoff_data, dict) else None
-    if not isinstance(handoff_data, dict) or not isinstance(card, dict):
-        return dict(data)
-    recent = [f"{NOT_KEPT} → {line.rpartition(' → ')[2]}" for line in card.get("recent", [])]
-    return {**data, "handoff": {**handoff_data, "card": {**card, "recent": recent}}}
+    card = data.handoff.card if data.handoff is not None else None
+    if data.handoff is None or card is None:
+        return data
+    recent = tuple(f"{NOT_KEPT} → {line.rpartition(' → ')[2]}" for line in card.recent or ())
+    return replace(data, handoff=replace(data.handoff, card=replace(card, recent=recent)))
 
 
 def _erasing(event: LineEvent, conv: Conversation, decision: Decision, reply_allowed: bool) -> Plan:
     """A confirmed deletion: the patient is told what was erased; staff, when a hand-off is
     open, that the patient deleted their data (without anything the patient wrote)."""
-    told = line_message(
-        key=retry_key("line", event.event_id, 0),
+    told = LineMessage(
         user_id=event.user_id or "",
-        texts=[decision.text],
+        texts=(decision.text,),
         reply_token=event.reply_token,
         reply_allowed=reply_allowed,
         kind=decision.kind.value,
         topic=decision.audit_topic,
         lang=decision.lang,
     )
-    outgoing = [told]
-    thread = (conv.data.get("handoff") or {}).get("thread_ts")
+    outgoing = [Outbound(told, retry_key("line", event.event_id, 0))]
+    thread = conv.data.handoff.thread_ts if conv.data.handoff is not None else None
     if conv.owner is not Owner.BOT and thread:
-        outgoing.append(slack_op("erased", thread=thread))
+        outgoing.append(slack(SlackErased(thread)))
     return Plan(conv, outgoing, decision.kind.value, decision.intent, erase=True)

@@ -23,7 +23,7 @@ async def due_events(store: Store, policy: Policy, clock: Clock) -> int:
     now = clock()
     events = []
     for conv in await store.conversations_owned_by_staff():
-        deadline = next_deadline(conv.owner, conv.data.get("handoff"), policy)
+        deadline = next_deadline(conv.owner, conv.data.handoff, policy)
         if deadline is not None and deadline <= now:
             key = f"timeout:{conv.id}:{deadline.isoformat()}"
             events.append(

@@ -5,13 +5,13 @@ from datetime import UTC, datetime
 
 import pytest
 
-from bot import core, handoff
+from bot import core
 from bot.channels.line_events import LineEvent
 from bot.cli.ask import chat, postback, tapped
 from bot.core.decision import Choice, Decision, Kind, Owner, State
 from bot.core.knowledge import Knowledge
-from bot.patient import Context, decide_event
-from bot.store import AuditEntry, Conversation
+from bot.patient import decide_event
+from bot.store import Conversation, ConversationData
 
 NOW = datetime(2026, 12, 1, 1, 0, tzinfo=UTC)
 
@@ -127,28 +127,12 @@ async def test_postbacks_decide_as_on_line(knowledge: Knowledge, data: str) -> N
         misses=0,
         owner=Owner.BOT,
         version=1,
-        data={},
+        data=ConversationData(),
         created_at=NOW,
         updated_at=NOW,
         notice_at=NOW,  # the privacy notice was shown: only the tap itself is compared
     )
-
-    async def nothing(_: str) -> list[AuditEntry]:
-        return []
-
-    async def no_profile(_: str) -> tuple[None, None]:
-        return None, None
-
-    ctx = Context(
-        knowledge=knowledge,
-        now=NOW,
-        policy=handoff.Policy(),
-        desk=True,
-        mask_pii=True,
-        profile=no_profile,
-        history=nothing,
-    )
     event = LineEvent("postback", "ev1", "postback", user_id="U1", postback=data)
-    on_line, _learnt = await decide_event(event, conv, ctx)
+    on_line = decide_event(event, conv, knowledge, NOW)
 
     assert postback(data, State(notice_seen=True), knowledge) == on_line

@@ -6,6 +6,7 @@ import pytest
 
 from bot.core.decision import Owner
 from bot.handoff import (
+    Handoff,
     Policy,
     PostCard,
     PostInThread,
@@ -23,7 +24,7 @@ NOW = datetime(2026, 12, 1, 2, 0, tzinfo=UTC)  # Tue 11:00 in Tokyo
 ALWAYS = Policy()
 
 
-def _open(reason: str = "asked", urgent: bool = False) -> dict[str, object]:
+def _open(reason: str = "asked", urgent: bool = False) -> Handoff:
     step = open_handoff(Owner.BOT, None, reason, urgent, NOW, ALWAYS)
     assert step.handoff is not None
     return step.handoff
@@ -49,7 +50,7 @@ def test_opening_a_handoff(reason: str, urgent: bool, effects: tuple[object, ...
     step = open_handoff(Owner.BOT, None, reason, urgent, NOW, ALWAYS)
     assert step.owner is Owner.WAITING
     assert step.effects == effects
-    assert step.handoff is not None and step.handoff["reason"] == reason
+    assert step.handoff is not None and step.handoff.reason == reason
 
 
 @pytest.mark.parametrize("owner", [Owner.WAITING, Owner.STAFF])
@@ -58,7 +59,7 @@ def test_emergency_while_with_staff_pings_the_thread(owner: Owner) -> None:
     step = open_handoff(owner, _open(), "emergency", True, NOW, ALWAYS)
     assert step.owner is owner
     assert step.effects == (PostInThread("emergency"),)
-    assert step.handoff is not None and step.handoff["urgent"] is True
+    assert step.handoff is not None and step.handoff.urgent is True
 
 
 def test_patient_messages_go_to_the_thread() -> None:
@@ -70,7 +71,7 @@ def test_patient_messages_go_to_the_thread() -> None:
 def test_first_staff_reply_takes_over() -> None:
     """A staff reply makes staff the owner and updates the card once."""
     first = staff_replied(Owner.WAITING, _open(), "U222STAFF", NOW)
-    second = staff_replied(first.owner, first.handoff or {}, "U222STAFF", NOW)
+    second = staff_replied(first.owner, first.handoff, "U222STAFF", NOW)
     assert first.owner is Owner.STAFF and first.effects == (UpdateCard("taken", "U222STAFF"),)
     assert second.effects == ()
 
@@ -151,7 +152,7 @@ def test_no_deadline_when_the_bot_answers() -> None:
 def test_staff_reply_after_close_reopens_and_can_be_closed_again() -> None:
     """Staff writing in a closed thread take the patient back; Close works again after."""
     closed = pressed(Owner.STAFF, _open(), "close", "U1", NOW)
-    reopened = staff_replied(closed.owner, closed.handoff or {}, "U1", NOW)
+    reopened = staff_replied(closed.owner, closed.handoff, "U1", NOW)
     again = pressed(reopened.owner, reopened.handoff, "close", "U1", NOW)
     assert reopened.owner is Owner.STAFF
     assert again.owner is Owner.BOT and again.effects == (

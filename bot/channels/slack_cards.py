@@ -66,15 +66,17 @@ def card(
     lang: str,
     name: str | None,
     recent: Sequence[str],
-    opened: datetime,
+    opened: datetime | None,
     status: str,
     by: str | None,
     _: Gettext,
 ) -> tuple[str, Blocks]:
-    """The card's notification text and blocks; buttons vanish once the hand-off is closed."""
+    """The card's notification text and blocks; buttons vanish once the hand-off is closed.
+    `opened` is None only for a hand-off saved without its opening time (shown as "-")."""
     title = _("Possible emergency") if urgent else _("A patient needs staff")
     text = f"<!channel> 🚨 {title}" if urgent else f"🙋 {title}"
     language = "日本語" if lang == "ja" else "English"
+    when = f"{opened.astimezone(TOKYO):%Y-%m-%d %H:%M}" if opened else "-"
     reason_title, language_title, patient_title, opened_title = (
         _("Reason"),
         _("Language"),
@@ -85,7 +87,7 @@ def card(
         f"*{reason_title}*\n{reason_label(reason, _)}",
         f"*{language_title}*\n{language}",
         f"*{patient_title}*\n{name or '-'}",
-        f"*{opened_title}*\n{opened.astimezone(TOKYO):%Y-%m-%d %H:%M}",
+        f"*{opened_title}*\n{when}",
     ]
     blocks: Blocks = [
         {

@@ -8,8 +8,6 @@ returned as a short reason, never raised past the worker's retry logic.
 
 import logging
 from dataclasses import dataclass, replace
-from datetime import datetime
-from typing import Any
 
 import aiohttp
 from slack_sdk.errors import SlackApiError
@@ -17,6 +15,8 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.channels import slack_cards
 from bot.core.texts import Gettext
+from bot.handoff import Card, CardStatus, Handoff
+from bot.outbox import SlackCard, SlackErased, SlackOp, SlackThread
 from bot.store import Conversation, Store
 
 logger = logging.getLogger(__name__)
@@ -62,7 +62,7 @@ class SlackDesk:
         self._store = store
         self._ = staff_text
 
-    async def send(self, conv: Conversation, op: dict[str, Any]) -> DeskResult:
+    async def send(self, conv: Conversation, op: SlackOp) -> DeskResult:
         """Run one saved operation for `conv`; a timeout or lost connection is a retryable
         result, not an exception (the caller keeps the row for a later attempt)."""
         try:
@@ -72,24 +72,26 @@ class SlackDesk:
         except aiohttp.ClientError:
             return DeskResult(ok=False, error="connection_error")
 
-    async def _send(self, conv: Conversation, op: dict[str, Any]) -> DeskResult:
+    async def _send(self, conv: Conversation, op: SlackOp) -> DeskResult:
+        if isinstance(op, SlackErased):  # planned only with an erasure, which has no `conv`
+            return await self.erased(op.thread)
         try:
-            if op["op"] == "card":
-                return await self._card(conv, op)
-            handoff = dict(conv.data.get("handoff") or {})
-            thread = handoff.get("thread_ts")
+            handoff = conv.data.handoff or Handoff()
+            if isinstance(op, SlackCard):
+                return await self._card(conv, handoff)
+            thread = handoff.thread_ts
             if not thread:
                 return DeskResult(ok=False, error="no_thread")
-            if op["op"] == "thread":
-                text = slack_cards.thread_line(op["what"], op.get("text", ""), self._)
+            if isinstance(op, SlackThread):
+                text = slack_cards.thread_line(op.what, op.text, self._)
                 await self._client.chat_postMessage(
                     channel=self._channel,
                     thread_ts=thread,
                     text=text,
-                    reply_broadcast=op["what"] in ("reannounce", "emergency"),
+                    reply_broadcast=op.what in ("reannounce", "emergency"),
                 )
                 return DeskResult(ok=True)
-            text, blocks = self._render(conv, handoff, op["status"], op.get("by"))
+            text, blocks = self._render(conv, handoff, op.status, op.by)
             await self._client.chat_update(
                 channel=self._channel, ts=thread, text=text, blocks=blocks
             )
@@ -98,36 +100,35 @@ class SlackDesk:
             error = str(exc.response.get("error", "slack_error"))
             if exc.response.status_code >= 500:
                 error = "internal_error"
-            logger.warning("slack %s failed: %s", op.get("op"), error)
+            logger.warning("slack %s failed: %s", _op_name(op), error)
             return DeskResult(ok=False, error=error, retry_after=_retry_after(exc))
 
     def _render(
-        self, conv: Conversation, handoff: dict[str, Any], status: str, by: str | None
+        self, conv: Conversation, handoff: Handoff, status: CardStatus, by: str | None
     ) -> tuple[str, slack_cards.Blocks]:
-        card = handoff.get("card") or {}
+        card = handoff.card or Card()
         return slack_cards.card(
             conversation=conv.id,
-            reason=card.get("reason", "asked"),
-            urgent=bool(card.get("urgent")),
-            lang=card.get("lang", "ja"),
-            name=card.get("name"),
-            recent=card.get("recent", []),
-            opened=datetime.fromisoformat(handoff["opened_at"]),
+            reason=card.reason,
+            urgent=card.urgent,
+            lang=card.lang,
+            name=card.name,
+            recent=card.recent or (),
+            opened=handoff.opened_at,
             status=status,
             by=by,
             _=self._,
         )
 
-    async def _card(self, conv: Conversation, op: dict[str, Any]) -> DeskResult:
-        handoff = dict(conv.data.get("handoff") or {})
-        if handoff.get("thread_ts"):  # already posted (a retry after a crash): do not post twice
+    async def _card(self, conv: Conversation, handoff: Handoff) -> DeskResult:
+        if handoff.thread_ts:  # already posted (a retry after a crash): do not post twice
             return DeskResult(ok=True)
         text, blocks = self._render(conv, handoff, "waiting", None)
         response = await self._client.chat_postMessage(
             channel=self._channel,
             text=text,
             blocks=blocks,
-            metadata=slack_cards.metadata(conv.id, str(handoff.get("id"))),
+            metadata=slack_cards.metadata(conv.id, handoff.id),
         )
         thread = str(response["ts"])
         await self._store.link_thread(thread, conv.id)
@@ -139,24 +140,29 @@ class SlackDesk:
             current = await self._store.conversation(conversation_id)
             if current is None:
                 return
-            handoff = dict(current.data.get("handoff") or {}, thread_ts=thread)
+            handoff = replace(current.data.handoff or Handoff(), thread_ts=thread)
             if await self._store.commit(
-                replace(current, data={**current.data, "handoff": handoff}), [], None
+                replace(current, data=replace(current.data, handoff=handoff)), [], None
             ):
                 return
         logger.error("could not record the Slack thread of a hand-off")
 
     async def alert_failed(self, conv: Conversation | None, source: str, error: str) -> DeskResult:
         """Tell staff an event could not be handled: in the patient's thread, else the channel."""
-        thread = ((conv.data.get("handoff") or {}).get("thread_ts") if conv else None) or None
+        handoff = conv.data.handoff if conv is not None else None
+        thread = handoff.thread_ts if handoff is not None else None
         text = self._(
             "<!here> ⚠️ A {source} message could not be handled after several attempts"
             " ({error}). The patient may be waiting for an answer; please check on them."
             " Conversation: {conversation}"
         ).format(source=source, error=error, conversation=conv.id if conv else "-")
-        where = {"thread_ts": thread, "reply_broadcast": True} if thread else {}
         try:
-            await self._client.chat_postMessage(channel=self._channel, text=text, **where)
+            if thread:
+                await self._client.chat_postMessage(
+                    channel=self._channel, text=text, thread_ts=thread, reply_broadcast=True
+                )
+            else:
+                await self._client.chat_postMessage(channel=self._channel, text=text)
         except SlackApiError as exc:
             return DeskResult(ok=False, error=str(exc.response.get("error", "slack_error")))
         return DeskResult(ok=True)
@@ -191,6 +197,13 @@ class SlackDesk:
         except SlackApiError as exc:
             if exc.response.get("error") != "already_reacted":
                 logger.warning("slack confirmation failed: %s", exc.response.get("error"))
+
+
+def _op_name(op: SlackOp) -> str:
+    """The operation's name for a log line (as saved: card, thread, update)."""
+    if isinstance(op, SlackCard):
+        return "card"
+    return "thread" if isinstance(op, SlackThread) else "update"
 
 
 def _retry_after(exc: SlackApiError) -> float | None:

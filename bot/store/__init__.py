@@ -15,11 +15,12 @@ This package imports no web framework and no platform SDK.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any, Literal, Protocol
+from typing import Literal, Protocol
 
 from bot.core.decision import Owner
+from bot.handoff import Handoff
 from bot.lang import Lang
 
 Source = Literal["line", "slack", "timer"]
@@ -41,12 +42,40 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
+# A JSON value as `json.loads` returns it: what the store keeps of data it does not know.
+Json = None | bool | int | float | str | list["Json"] | dict[str, "Json"]
+
+
+@dataclass(frozen=True)
+class Undelivered:
+    """A message LINE would not take, noted in the conversation for staff to follow up."""
+
+    outgoing_id: int | None
+    error: str | None
+    at: datetime | None
+
+
+@dataclass(frozen=True)
+class ConversationData:
+    """What other modules keep per conversation besides its columns.
+
+    Stored as one JSON object (`bot.store.codec` is the only code that reads or writes that
+    JSON). `other` keeps keys this version does not know, as stored, so a row written by
+    another version loses nothing when this one saves it.
+    """
+
+    handoff: Handoff | None = None
+    name: str | None = None  # the LINE display name, shown on the staff card
+    undelivered: tuple[Undelivered, ...] = ()  # the last 20
+    other: Mapping[str, Json] = field(default_factory=dict)
+
+
 @dataclass(frozen=True)
 class Conversation:
     """One patient's conversation; `version` guards every write (compare and set).
 
-    `data` holds what other modules keep per conversation (Slack thread ts, deadlines, an
-    undelivered answer, display name...); it must be JSON-serialisable. Change fields with
+    `data` holds what other modules keep per conversation (the hand-off with its Slack
+    thread and deadlines, undelivered messages, display name). Change fields with
     `dataclasses.replace` and hand the result to `Store.commit`.
 
     `notice_at` is when the privacy notice was last shown; `opted_out_at` when the patient
@@ -60,7 +89,7 @@ class Conversation:
     misses: int
     owner: Owner
     version: int
-    data: Mapping[str, Any]
+    data: ConversationData
     created_at: datetime
     updated_at: datetime
     notice_at: datetime | None = None

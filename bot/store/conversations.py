@@ -17,6 +17,7 @@ from datetime import datetime
 from bot.core.decision import Owner
 from bot.store import AuditEntry, Conversation, NewOutgoing, OutgoingRow, OutgoingStatus
 from bot.store.base import SqlBase
+from bot.store.codec import encode_data
 from bot.store.queue import FINISH
 from bot.store.rows import (
     AUDIT_COLUMNS,
@@ -24,7 +25,6 @@ from bot.store.rows import (
     OUTGOING_COLUMNS,
     Session,
     audit_values,
-    dump_json,
     to_conversation,
     to_outgoing,
 )
@@ -139,7 +139,7 @@ class Conversations(SqlBase):
             conv.lang,
             conv.misses,
             Owner(conv.owner).value,
-            dump_json(conv.data),
+            encode_data(conv.data),
             now,
             conv.notice_at,
             conv.opted_out_at,

@@ -25,6 +25,7 @@ from bot.store import (
     OutgoingStatus,
     Source,
 )
+from bot.store.codec import decode_data
 
 
 class Row(Protocol):
@@ -102,7 +103,7 @@ CONVERSATION_COLUMNS = (
 
 
 def to_conversation(row: Row) -> Conversation:
-    """A conversations row as a value."""
+    """A conversations row as a value (its data decoded by `codec`, which never raises)."""
     return Conversation(
         id=row["id"],
         user_key=row["user_key"],
@@ -110,7 +111,7 @@ def to_conversation(row: Row) -> Conversation:
         misses=row["misses"],
         owner=Owner(row["owner"]),
         version=row["version"],
-        data=json.loads(row["data"]),
+        data=decode_data(row["data"], row["id"]),
         created_at=read_time(row["created_at"]),
         updated_at=read_time(row["updated_at"]),
         notice_at=read_optional_time(row["notice_at"]),

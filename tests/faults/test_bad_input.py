@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from bot.store import NewEvent, open_store
+from bot.store import ConversationData, NewEvent, open_store
 from tests.faults.conftest import Rows
 from tests.server import events
 from tests.server.conftest import SECRET, Bot, StartBot
@@ -146,10 +146,11 @@ async def test_store_keeps_unstorable_text_as_replacement_characters(
         )
         conv = await store.conversation_for_user("U-x\ufffd")
         assert conv is not None
-        saved = await store.commit(replace(conv, data={"name": "A\x00\udfff"}), [], None)
+        data = ConversationData(name="A\x00\udfff")
+        saved = await store.commit(replace(conv, data=data), [], None)
         await store.audit(answer(conv.id, conv.user_key, text="B\x00\ud83d"))
         trail = await store.audit_entries(conv.id)
     finally:
         await store.close()
-    assert fresh and saved is not None and saved.data == {"name": "A\ufffd\ufffd"}
+    assert fresh and saved is not None and saved.data == ConversationData(name="A\ufffd\ufffd")
     assert [a.text for a in trail] == ["B\ufffd\ufffd"]

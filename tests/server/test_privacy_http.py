@@ -140,7 +140,8 @@ async def test_opt_out_leaves_no_patient_text_in_the_database(
     await _say(bot, events.text("費用はいくらですか ZQXB"), events.text("スタッフと話したい ZQXC"))
     conv = await bot.store.conversation_for_user(events.PATIENT)
     assert conv is not None and conv.owner.value == "waiting"
-    thread = conv.data["handoff"]["thread_ts"]
+    assert conv.data.handoff is not None
+    thread = conv.data.handoff.thread_ts
     await _staff_reply(bot, "ご予約の日時を教えてください", thread, event_id="EvStaff1")
     await _say(bot, events.text("明日の10時でお願いします ZQXD"))
 
@@ -226,7 +227,8 @@ async def test_delete_during_hand_off_tells_staff_without_the_text(
     bot = await start_bot(clock=Clock(OPEN), **slack_env(slack_standin.base_url))
     await _say(bot, events.text("スタッフと話したい ZQXI"))
     conv = await bot.store.conversation_for_user(events.PATIENT)
-    thread = conv.data["handoff"]["thread_ts"]
+    assert conv.data.handoff is not None
+    thread = conv.data.handoff.thread_ts
     await _staff_reply(bot, "どうされましたか", thread, event_id="EvStaff2")
 
     await _say(bot, events.text("データを削除"))

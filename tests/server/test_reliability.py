@@ -82,7 +82,7 @@ async def test_quota_exhausted_is_alerted_and_recorded(
         await bot.settle()
     assert len(bot.line.calls("/v2/bot/message/push")) == 1
     conv = await bot.store.conversation_for_user(events.PATIENT)
-    assert conv.data["undelivered"][0]["error"] == "quota_exceeded"
+    assert conv.data.undelivered[0].error == "quota_exceeded"
     assert any(r.levelno >= logging.ERROR for r in caplog.records)
 
 

@@ -47,7 +47,8 @@ async def _hand_off(bot: Bot, text: str = "スタッフと話したい") -> str:
     await bot.send(events.text(text))
     await bot.settle()
     conv = await _conversation(bot)
-    return str(conv.data["handoff"]["thread_ts"])
+    assert conv.data.handoff is not None
+    return str(conv.data.handoff.thread_ts)
 
 
 async def _staff_reply(
@@ -218,7 +219,8 @@ async def test_unanswered_twice_opens_a_card(desk: Any, slack_standin: SlackStan
     assert (
         "2" in json.dumps(card.body["blocks"], ensure_ascii=False) or "twice" in card.body["text"]
     )
-    assert (await _conversation(bot)).data["handoff"]["reason"] == "unanswered"
+    handoff = (await _conversation(bot)).data.handoff
+    assert handoff is not None and handoff.reason == "unanswered"
 
 
 async def test_unanswered_card_is_reannounced(desk: Any, slack_standin: SlackStandin) -> None:

@@ -72,7 +72,8 @@ async def test_each_outcome_reaches_line_and_slack(
     assert card_says in card_text
     conv = await bot.store.conversation_for_user(events.PATIENT)
     assert conv is not None
-    assert conv.data["handoff"]["reason"] == REASONS[card_says]
+    assert conv.data.handoff is not None
+    assert conv.data.handoff.reason == REASONS[card_says]
 
 
 async def test_after_hours_symptom_report_says_when_to_call_119(

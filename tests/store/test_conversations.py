@@ -6,7 +6,8 @@ from dataclasses import replace
 from datetime import timedelta
 
 from bot.core.decision import Owner
-from bot.store import Claimed, Conversation, NewOutgoing, Store
+from bot.handoff import Card, Handoff
+from bot.store import Claimed, Conversation, ConversationData, NewOutgoing, Store
 from tests.store.builders import LEASE, NOW, FakeClock, event
 
 HELLO = NewOutgoing("line", '{"text":"hello"}', retry_key="2f1c8c0e-0000-4000-8000-000000000001")
@@ -28,7 +29,15 @@ async def test_commit_saves_state_and_messages(store: Store, clock: FakeClock) -
     """A commit bumps the version, stores the new state, and numbers the messages in order."""
     conv, claimed = await _claimed(store)
     clock.now = NOW + timedelta(seconds=1)
-    changed = replace(conv, lang="en", misses=1, owner=Owner.WAITING, data={"thread": "1.2"})
+    handoff = Handoff(
+        id="h1",
+        reason="asked",
+        opened_at=NOW,
+        thread_ts="1.2",
+        card=Card(name="Alice", recent=("いくら? → fallback",)),
+    )
+    data = ConversationData(handoff=handoff, name="Alice")
+    changed = replace(conv, lang="en", misses=1, owner=Owner.WAITING, data=data)
 
     saved = await store.commit(changed, [HELLO, CARD], claimed.id)
     rows = await store.outgoing(claimed.id)
@@ -135,7 +144,7 @@ async def test_reset_conversation_keeps_only_the_id(store: Store) -> None:
     """Unfollow forgets language, misses, owner and data but keeps the opaque id."""
     conv, claimed = await _claimed(store)
     saved = await store.commit(
-        replace(conv, lang="ja", misses=2, owner=Owner.STAFF, data={"name": "Alice"}),
+        replace(conv, lang="ja", misses=2, owner=Owner.STAFF, data=ConversationData(name="Alice")),
         [],
         claimed.id,
     )
@@ -150,7 +159,7 @@ async def test_reset_conversation_keeps_only_the_id(store: Store) -> None:
         None,
         0,
         Owner.BOT,
-        {},
+        ConversationData(),
     )
     assert reset.version > saved.version
     assert await store.commit(replace(saved, misses=3), [], None) is None

@@ -8,7 +8,7 @@ from datetime import datetime
 import pytest
 
 from bot.core.decision import Owner
-from bot.store import NewEvent, Store, open_store
+from bot.store import ConversationData, NewEvent, Store, open_store
 from tests.store.builders import LEASE, NOW, FakeClock, event
 from tests.store.conftest import Backend
 
@@ -47,7 +47,12 @@ async def test_enqueue_creates_one_conversation_per_user(store: Store) -> None:
     assert alice is not None
     assert bob is not None
     assert alice.id != bob.id
-    assert (alice.lang, alice.misses, alice.owner, alice.data) == (None, 0, Owner.BOT, {})
+    assert (alice.lang, alice.misses, alice.owner, alice.data) == (
+        None,
+        0,
+        Owner.BOT,
+        ConversationData(),
+    )
     assert [c.conversation_id for c in claimed if c] == [alice.id, bob.id]
     assert [c.user_key for c in claimed if c] == ["U-alice", "U-bob"]
     assert [c.conversation for c in claimed if c] == [alice, bob]

@@ -25,7 +25,8 @@ import asyncpg  # type: ignore[import-untyped]  # asyncpg ships no type hints
 import pytest
 
 from bot.core.decision import Owner
-from bot.store import open_store, schema
+from bot.handoff import Handoff
+from bot.store import ConversationData, open_store, schema
 from bot.store import postgres as pg_backend
 from bot.store.schema import POSTGRES_TYPES, SCHEMA_VERSION, SQLITE_TYPES, STEPS, ColumnTypes
 from tests.store.builders import LEASE, NOW
@@ -291,10 +292,12 @@ async def test_version_1_store_keeps_its_rows_and_works(backend: Backend) -> Non
         await store.close()
 
     assert alice is not None and alice.lang == "ja" and alice.version == 3
-    assert alice.data == {"menu": 1} and alice.notice_at is None and alice.keeps_text
+    assert alice.data == ConversationData(other={"menu": 1})  # a key this version does not know
+    assert alice.notice_at is None and alice.keeps_text
     assert claimed is not None and claimed.event_id == "e-pending"
     assert claimed.conversation is not None and claimed.conversation.id == "c-alice"
     assert [c.id for c in staff] == ["c-bob"] and staff[0].owner is Owner.WAITING
+    assert staff[0].data == ConversationData(handoff=Handoff(reason="asked"))  # v1's hand-off
     assert statuses == ["done", "failed"]
     assert [(r.retry_key, r.status) for r in sent] == [("rk-1", "sent")]
     assert [(a.topic, a.text) for a in trail] == [("cost", "いくら?")]

@@ -7,7 +7,8 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import timedelta
 
-from bot.store import AuditEntry, Conversation, NewOutgoing, Store
+from bot.handoff import Card, Handoff
+from bot.store import AuditEntry, Conversation, ConversationData, NewOutgoing, Store
 from tests.store.builders import LEASE, NOW, FakeClock, answer, event
 from tests.store.conftest import Backend
 
@@ -171,9 +172,9 @@ async def test_prune_takes_old_quotes_off_hand_off_cards(
 ) -> None:
     """A hand-off card quotes the patient; the quotes go after the retention like other text."""
     conv = await _conversation(store)
-    card = {"reason": "asked", "name": "Hanako", "recent": [f"{TEXT} → handoff"]}
-    handoff = {"card": card, "last_activity": NOW.isoformat(), "closed": True}
-    saved = await store.commit(replace(conv, data={"handoff": handoff}), [], None)
+    card = Card(reason="asked", name="Hanako", recent=(f"{TEXT} → handoff",))
+    handoff = Handoff(card=card, last_activity=NOW, closed=True)
+    saved = await store.commit(replace(conv, data=ConversationData(handoff=handoff)), [], None)
     assert saved is not None
 
     await store.prune(NOW + timedelta(days=29), timedelta(days=30))
@@ -183,7 +184,8 @@ async def test_prune_takes_old_quotes_off_hand_off_cards(
     after = await store.conversation(conv.id)
     assert _mentions(await backend.values(), TEXT) == []
     assert after is not None
-    assert after.data["handoff"]["card"] == {"reason": "asked", "name": "Hanako"}
+    assert after.data.handoff is not None
+    assert after.data.handoff.card == Card(reason="asked", name="Hanako")  # no `recent` left
 
 
 async def test_audit_of_an_opted_out_patient_never_stores_text(store: Store) -> None:

@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 
 from bot.core.decision import Owner
-from bot.store import AuditEntry, NewOutgoing, Store
+from bot.store import AuditEntry, ConversationData, NewOutgoing, Store
 from tests.store.builders import LEASE, NOW, answer, event
 from tests.store.conftest import Backend
 
@@ -81,7 +81,7 @@ async def test_forget_erases_the_patient_everywhere(store: Store, backend: Backe
     conv = await store.conversation_for_user(USER)
     assert conv is not None
     relay = NewOutgoing("slack", f'{{"text":"{TEXT}"}}')
-    saved = await store.commit(replace(conv, data={"name": TEXT}), [relay], claimed.id)
+    saved = await store.commit(replace(conv, data=ConversationData(name=TEXT)), [relay], claimed.id)
     assert saved is not None
     await store.audit(answer(conv.id, USER, text=TEXT))
     await store.enqueue([event("e2", USER, payload=payload)])  # still pending when forgotten
