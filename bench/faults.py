@@ -53,7 +53,6 @@ import os
 import random
 import re
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -75,6 +74,8 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from load import free_port, pct  # noqa: E402
+
 from bot.outbox import retry_key  # noqa: E402
 from tests.server import events  # noqa: E402
 from tests.server.conftest import SECRET  # noqa: E402
@@ -95,13 +96,6 @@ TEXTS = (
     "what are exosomes",
 )
 ALERT = re.compile(r"staff alerted|ALERT|\"alert\": ?true|undelivered_past_deadline", re.I)
-
-
-def free_port() -> int:
-    """A free loopback port."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def with_schema(url: str, schema: str) -> str:
@@ -385,14 +379,6 @@ class Load:
             await asyncio.sleep(0.2)
         await asyncio.sleep(3.0)  # anything late (a double) still shows
         return time.monotonic() - started
-
-
-def pct(values: list[float], q: float) -> float | None:
-    """Nearest-rank percentile."""
-    if not values:
-        return None
-    ordered = sorted(values)
-    return ordered[max(1, min(len(ordered), round(q / 100 * len(ordered) + 0.5))) - 1]
 
 
 def tally(load: Load, servers: list[Serve]) -> dict[str, Any]:

@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import collections
-import os
 import subprocess
 import sys
 import tempfile
@@ -26,6 +25,7 @@ import aiohttp
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import load
 import webhook_load as wl
 
 
@@ -59,16 +59,9 @@ async def main(args: argparse.Namespace) -> None:
     procs = wl.Processes()
     try:
         async with aiohttp.ClientSession() as http:
-            sink_port = wl.free_port()
-            sink = procs.spawn(
-                [sys.executable, str(wl.BENCH / "line_sink.py"), "--port", str(sink_port)],
-                {"PATH": os.environ.get("PATH", "/usr/bin:/bin")},
-                work / "sink.log",
-            )
-            sink_url = f"http://127.0.0.1:{sink_port}"
-            await wl.wait_healthy(http, sink_url + "/healthz", sink)
+            sink, sink_url = await wl.start_sink(procs, http, work / "sink.log")
             target = wl.targets_to_run("ours", sink_url, code)[0]
-            port = wl.free_port()
+            port = load.free_port()
             env = {**target.env, "PORT": str(port), "DATABASE_URL": f"sqlite:///{work}/p.db"}
             server = procs.spawn(target.argv, env, work / "ours.log", cwd=code)
             await wl.wait_healthy(http, f"http://127.0.0.1:{port}/healthz", server)
@@ -96,13 +89,13 @@ async def main(args: argparse.Namespace) -> None:
                 )
                 for name, extra in (("cpu.txt", []), ("wall.txt", ["--idle"]))
             ]
-            factory = wl.Factory(wl.helpers(code))
+            factory = load.Factory(load.helpers(code), wl.SECRET)
             shots = factory.shots(round(args.rate * args.seconds), args.rate)
-            timeout = aiohttp.ClientTimeout(total=wl.LINE_TIMEOUT)
-            async with aiohttp.ClientSession(timeout=timeout) as load:
+            timeout = aiohttp.ClientTimeout(total=load.LINE_TIMEOUT)
+            async with aiohttp.ClientSession(timeout=timeout) as traffic:
                 started = time.monotonic()
-                await wl.fire(load, f"http://127.0.0.1:{port}/line/webhook", shots, args.rate)
-            print(wl.ack_summary(shots, args.rate), f"{time.monotonic() - started:.1f} s")
+                await load.fire(traffic, f"http://127.0.0.1:{port}/line/webhook", shots, args.rate)
+            print(load.ack_stats(shots, args.rate), f"{time.monotonic() - started:.1f} s")
             for spy in spies:
                 await asyncio.to_thread(spy.wait, record + 30)
             await procs.stop(server)
