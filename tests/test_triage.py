@@ -96,6 +96,13 @@ def test_emergencies_by_category(text: str, category: str) -> None:
         ("前回の点滴のあと、じんましんが出ました", Outcome.MEDICAL, "earlier_reaction"),
         ("16歳です。親の同意があれば受けられますか", Outcome.MEDICAL, "minor"),
         ("看護師さんと話せますか", Outcome.MEDICAL, "clinician"),
+        ("主治医の先生に傷の具合を一度見てほしいです", Outcome.MEDICAL, "clinician"),
+        (
+            "I just finished chemo two weeks ago, is that too soon?",
+            Outcome.MEDICAL,
+            "cancer_treatment",
+        ),
+        ("抗がん剤を先月やめたばかりです。受けられますか", Outcome.MEDICAL, "cancer_treatment"),
     ],
 )
 def test_reports_and_situations_for_staff(text: str, outcome: Outcome, category: str) -> None:
@@ -135,6 +142,288 @@ def test_reports_and_situations_for_staff(text: str, outcome: Outcome, category:
 )
 def test_mentions_are_not_alarms(text: str) -> None:
     assert triage(text).outcome is Outcome.NONE
+
+
+# Kinds of phrasing that name no symptom word: each red flag is told by its shape (a simile,
+# a flow that keeps going, vomit with red, a plan with a farewell). The sentences are our own,
+# and each kind has harmless sentences of the same shape below.
+@pytest.mark.parametrize(
+    ("text", "category"),
+    [
+        # Similes: body part + a blow or a weight + a comparison, in one sentence.
+        pytest.param(
+            "頭の後ろをハンマーでガツンとやられたみたいな痛みが急にきた",
+            "headache",
+            id="simile-head-ja",
+        ),
+        pytest.param(
+            "頭の中で何かが爆発したような感じで、そのあとずっとガンガンする",
+            "headache",
+            id="simile-burst-ja",
+        ),
+        pytest.param(
+            "it feels like somebody smashed my skull with a bat, came on all at once",
+            "headache",
+            id="simile-head-en",
+        ),
+        pytest.param(
+            "this is the worst my head has ever hurt, it started a minute ago",
+            "headache",
+            id="worst-head-en",
+        ),
+        pytest.param("父が急に頭を抱えてうずくまって動けない", "headache", id="holding-head-ja"),
+        pytest.param(
+            "心臓を誰かにぎゅっと握られてるみたいな感じがずっとしてる",
+            "chest_pain",
+            id="simile-heart-ja",
+        ),
+        pytest.param(
+            "it's like a belt is being pulled tight around my chest",
+            "chest_pain",
+            id="simile-chest-en",
+        ),
+        pytest.param(
+            "feels like someone is crushing my heart with both hands",
+            "chest_pain",
+            id="simile-heart-en",
+        ),
+        # Chest pressure with where it spreads, or a cold sweat.
+        pytest.param("胸がずーんと重たくて、あごの方まで響く", "chest_pain", id="pressure-jaw-ja"),
+        pytest.param("胸の奥が重苦しくて脂汗が出てきた", "chest_pain", id="pressure-sweat-ja"),
+        pytest.param(
+            "heavy feeling in the middle of my chest and it's going down my left arm",
+            "chest_pain",
+            id="pressure-arm-en",
+        ),
+        pytest.param(
+            "tightness across my chest, and I've broken out in a cold sweat",
+            "chest_pain",
+            id="pressure-sweat-en",
+        ),
+        # Bleeding told by what keeps flowing, for how long, how much.
+        pytest.param(
+            "注射の跡から血がじわじわ出続けてて、ガーゼ2枚目も真っ赤", "bleeding", id="flow-ja"
+        ),
+        pytest.param(
+            "点滴の針を抜いたとこ、押さえても押さえてもにじんでくる",
+            "bleeding",
+            id="flow-pressing-ja",
+        ),
+        pytest.param(
+            "it keeps dripping from the IV spot, I've been pressing it for 30 minutes",
+            "bleeding",
+            id="flow-site-en",
+        ),
+        pytest.param(
+            "went through five tissues already, blood still coming from my nose for an hour",
+            "bleeding",
+            id="flow-nose-en",
+        ),
+        # Vomit with red, in colloquial words.
+        pytest.param("げろに赤いのがまざってた、2回目", "blood_vomit", id="vomit-red-ja"),
+        pytest.param("吐いたら洗面所が真っ赤になった", "blood_vomit", id="vomit-sink-ja"),
+        pytest.param("I keep puking and it's coming up dark red", "blood_vomit", id="vomit-red-en"),
+        pytest.param(
+            "my son threw up and there were clots of blood in it",
+            "blood_vomit",
+            id="vomit-clots-en",
+        ),
+        # Non-native English and family descriptions.
+        pytest.param(
+            "my husband fell down and no answer when i call him",
+            "collapse",
+            id="collapse-nonnative",
+        ),
+        pytest.param(
+            "I can't get him to wake up, he's on the couch and won't move",
+            "collapse",
+            id="collapse-wake",
+        ),
+        pytest.param(
+            "おじいちゃんが床でのびてて、ゆすっても起きひん", "collapse", id="collapse-dialect"
+        ),
+        pytest.param("母が呼んでも目を開けへん", "collapse", id="collapse-eyes-dialect"),
+        pytest.param("娘の体が硬直してビクンビクンしてる", "seizure", id="seizure-stiff-ja"),
+        pytest.param(
+            "she was jerking and now she bit her tongue and she doesn't know us",
+            "seizure",
+            id="seizure-en",
+        ),
+        pytest.param(
+            "父がさっきから言葉がおかしい、ろくに話せない", "stroke", id="stroke-words-ja"
+        ),
+        pytest.param(
+            "my grandma talks strange since this morning and her face one side is down",
+            "stroke",
+            id="stroke-nonnative",
+        ),
+        pytest.param(
+            "he opens his mouth and only gibberish comes out", "stroke", id="stroke-gibberish"
+        ),
+        pytest.param("いきがすえへん、くうきがはいってこん", "breathing", id="breathing-dialect"),
+        pytest.param("空気が全然足りない感じで、座ってても苦しい", "breathing", id="breathing-air"),
+        pytest.param(
+            "there's a whistling sound every time she breathes in",
+            "breathing",
+            id="breathing-whistle",
+        ),
+        pytest.param(
+            "air won't get in no matter how hard I try", "breathing", id="breathing-air-en"
+        ),
+        pytest.param("口のまわりが紫っぽくなってきた", "cyanosis", id="cyanosis-mouth-ja"),
+        pytest.param("his lips have gone a dusky purple color", "cyanosis", id="cyanosis-en"),
+        pytest.param(
+            "全身ぼこぼこの膨らみが出て、声がかすれてきた", "anaphylaxis", id="hives-hoarse-ja"
+        ),
+        pytest.param(
+            "息がちゃんと入ってこなくて苦しい", "breathing", id="breathing-negative-in-phrase"
+        ),
+        pytest.param(
+            "my dad talk funny and his mouth one side down", "stroke", id="stroke-nonnative-2"
+        ),
+        pytest.param(
+            "my father body shaking and he bite his tongue, blood in mouth",
+            "seizure",
+            id="seizure-nonnative",
+        ),
+        pytest.param("she is vomit with red blood many time", "blood_vomit", id="vomit-nonnative"),
+        # Pus in plain words at the needle's place, with fever.
+        pytest.param("注射したとこから白い汁が出てて熱もある", "injection_site", id="pus-plain-ja"),
+        pytest.param(
+            "the shot spot is leaking cloudy fluid and I have a fever now",
+            "injection_site",
+            id="pus-plain-en",
+        ),
+    ],
+)
+def test_red_flags_told_without_their_usual_words(text: str, category: str) -> None:
+    found = triage(text)
+    assert (found.outcome, found.category) == (Outcome.EMERGENCY, category), found
+    assert found.evidence
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        pytest.param(
+            "もう決めた、今夜で全部終わらせる。お世話になりました", id="decision-farewell-ja"
+        ),
+        pytest.param("眠剤をずっと集めてて、今日まとめて飲む", id="stockpile-ja"),
+        pytest.param("疲れたからもう全部終わりにしたい", id="ending-ja"),
+        pytest.param(
+            "I've saved up my sleeping pills and tonight I'm taking them all", id="stockpile-en"
+        ),
+        pytest.param(
+            "tell my mom I love her, I won't be around after tonight. thanks for everything",
+            id="farewell-en",
+        ),
+        pytest.param("i have the rope ready, just wanted someone to know", id="means-en"),
+    ],
+)
+def test_self_harm_as_a_plan_or_a_farewell(text: str) -> None:
+    found = triage(text)
+    assert (found.outcome, found.category) == (Outcome.SELF_HARM, "self_harm"), found
+
+
+def test_a_red_flag_told_by_two_halves_names_both() -> None:
+    found = triage("heavy feeling in the middle of my chest and it's going down my left arm")
+    assert found.evidence == "heavy feeling in the middle of my chest … going down my left arm"
+    found = triage("注射したとこから白い汁が出てて熱もある")
+    assert found.evidence == "注射したとこ … 白い汁"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # Similes about feelings, or laughed off.
+        pytest.param("頭をガツンと殴られたような衝撃でした、先生の説明を聞いて", id="simile-shock"),
+        pytest.param(
+            "あのドラマの最終回、胸を締め付けられるような気持ちになった", id="simile-drama"
+        ),
+        pytest.param(
+            "胸が押しつぶされそうな不安で眠れないです。施術の前ってみんなこうですか",
+            id="simile-anxiety",
+        ),
+        pytest.param(
+            "that movie felt like someone squeezing my heart, so sad lol", id="simile-movie"
+        ),
+        # Chest and neck after the gym; flows that are not blood.
+        pytest.param("ジムで胸と肩を追い込んだら筋肉痛がひどい", id="gym-ja"),
+        pytest.param("after my workout my chest and neck are sore", id="gym-en"),
+        pytest.param("鼻水がずっと垂れ続けてる、風邪かな", id="flow-runny-nose"),
+        pytest.param("my nose has been running for an hour, just a cold", id="flow-cold"),
+        pytest.param(
+            "my hair is still dripping after the shower, can I come in with wet hair?",
+            id="flow-hair",
+        ),
+        # Vomit and red that are not vomited blood.
+        pytest.param("吐き気がして顔が真っ赤になった", id="nausea-red-face"),
+        pytest.param("二日酔いで吐いたけど血は混じってない", id="vomit-no-blood"),
+        pytest.param(
+            "I threw up after drinking red wine last night, can I still get the drip tomorrow?",
+            id="red-wine",
+        ),
+        # Decisions, means and farewells about something else.
+        pytest.param(
+            "今日で通院は終わりにしようと思います。今までありがとうございました", id="end-treatment"
+        ),
+        pytest.param("仕事が疲れたから今日は終わりにする", id="end-work"),
+        pytest.param("キャンプ用にロープを用意した、来週施術です", id="rope-camping"),
+        pytest.param(
+            "I won't be here next week, I'm moving to Osaka, please say goodbye to the nurses for me",
+            id="farewell-move",
+        ),
+        pytest.param(
+            "my pills are all lined up in my organizer for the week", id="pills-organizer"
+        ),
+        pytest.param(
+            "飲み忘れた薬が溜まってしまったのですが、まとめて飲んでもいいですか", id="missed-doses"
+        ),
+        # Not answering a phone; an eyelid's twitch; words about language.
+        pytest.param("the clinic did not answer my call yesterday", id="no-answer-call"),
+        pytest.param("my son didn't answer my texts all day lol", id="no-answer-texts"),
+        pytest.param("まぶたがぴくぴくする、疲れてるのかな", id="eyelid-twitch"),
+        pytest.param("日本語の言葉が変だったらすみません", id="words-apology"),
+        pytest.param(
+            "the consent form is gibberish to me, can someone explain", id="gibberish-form"
+        ),
+        # Negation, hypotheticals, history, idioms with a laugh, a past event now settled.
+        pytest.param("my face isn't drooping at all, just puffy", id="negated-inside"),
+        pytest.param("ちょっと頭痛いけど、雷みたいなのとかじゃないです", id="toka-janai"),
+        pytest.param(
+            "hypothetically if my lips went blue, what would you do?", id="hypothetically"
+        ),
+        pytest.param(
+            "say someone fainted during the drip, would the nurse handle it?", id="say-someone"
+        ),
+        pytest.param("仮に施術中に息が苦しくなったらどうなりますか", id="kari-ni"),
+        pytest.param(
+            "子どものころ喘息で息ができなくなったことがあるけど今は平気", id="childhood-koro"
+        ),
+        pytest.param("請求書見て血を吐きそう笑", id="idiom-laugh-ja"),
+        pytest.param("朝の顔のむくみ、倒れるレベルw", id="idiom-level-w"),
+        pytest.param(
+            "母が先月倒れましたが、今はもう元気です。一緒に行けますか", id="last-month-settled"
+        ),
+        pytest.param(
+            "yellow discharge from my nose and a low fever, just a cold", id="discharge-not-site"
+        ),
+        pytest.param("トマトジュース飲んでたから吐いたら赤かったけど大丈夫?", id="red-from-food"),
+        pytest.param("he talks funny when he's had a few beers haha", id="talks-funny-habit"),
+        pytest.param("空気が足りない部屋で施術するんですか?", id="room-air"),
+        pytest.param(
+            "my chest and back hurt from moving furniture yesterday, just muscle", id="muscle"
+        ),
+        pytest.param(
+            "I'm done with my treatments, thank you for everything, see you next year!",
+            id="done-treatments",
+        ),
+        pytest.param("the news hit me like a hammer to the head, so sad", id="simile-news"),
+    ],
+)
+def test_same_shapes_that_are_not_alarms(text: str) -> None:
+    found = triage(text)
+    assert found.outcome not in (Outcome.EMERGENCY, Outcome.SELF_HARM), found
 
 
 def test_long_message_with_the_symptom_buried_is_found() -> None:
@@ -184,7 +473,8 @@ def test_long_polite_message_with_a_thank_you_is_not_small_talk(knowledge: Knowl
 
 
 @pytest.mark.parametrize(
-    "name", ["dev-shared.tsv", "dev-urgent.tsv", "dev-nearmiss.tsv", "dev-hard.tsv"]
+    "name",
+    ["dev-shared.tsv", "dev-urgent.tsv", "dev-nearmiss.tsv", "dev-hard.tsv", "dev-hard2.tsv"],
 )
 def test_development_sets_meet_the_targets(name: str, knowledge: Knowledge) -> None:
     """Every emergency caught, at most 2% false alarms, 95% of reports reach staff."""

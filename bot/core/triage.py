@@ -127,6 +127,14 @@ _IDIOMS = _p(
         r"(?:財布|さいふ|家計|懐|ふところ|口座)[^。]{0,4}(?:出血|血|ち)",
         r"\bwanted to die\b(?=[^.!?]*\b(?:lol|lmao|haha)\b)|\b(?:nearly |almost )?gave me a (?:stroke|heart attack)\b",
         r"目の前が(?:真っ暗|まっくら)(?=に?な(?:り|っ)[^。]{0,12}(?:シミ|しみ|肌|鏡|値段|請求|ショック)|[^。]{0,3}$)|(?:シミ|しみ|値段|請求|肌)[^。]{0,8}目の前が(?:真っ暗|まっくら)",
+        # An exaggeration with a laugh in the same breath: 吐血しそう笑, 気絶するレベルw.
+        r"[^。！？!?、\s]{1,8}?(?:そう|するレベル|レベル|しかけた|しかけました)[^。！？!?]{0,3}?(?:笑|w|草|😂|🤣|💀)",
+        r"\b(?:literally |about to |gonna |going to |could |might |almost |nearly )+(?:die|faint|pass out|collapse|throw up blood|have a stroke|have a heart attack|stop breathing)\b[^.!?]{0,25}?(?:lol|lmao|haha|😂|🤣|💀)",
+        # Feelings told as a blow or a weight: 頭を殴られたような衝撃 (news), 押しつぶされそうな不安.
+        r"(?:聞いて|知って|見て|言われて|読んで|話|言葉|知らせ|結果|ニュース)[^。]{0,14}(?:殴られ|なぐられ|叩かれ|たたかれ)[^。]{0,4}(?:よう|みたい)な(?:衝撃|ショック|気分|気持ち)",
+        r"(?:殴られ|なぐられ|叩かれ|たたかれ)[^。、]{0,4}(?:よう|みたい)な(?:衝撃|ショック)(?:でした|だった|を受け|をうけ)",
+        r"(?:押しつぶ|おしつぶ|つぶ|潰|張り裂け|はりさけ|締め付け|しめつけ|締めつけ)(?:され|られ)?(?:そう|る)(?:ような|みたいな|な)?(?:不安|思い|気持ち|悲しみ|プレッシャー|緊張|寂しさ|さみしさ)",
+        r"(?:刺さ|ささ)る(?:ような|みたいな)?(?:言葉|一言|話|歌|セリフ|台詞)",
     )
 )
 
@@ -141,7 +149,10 @@ _NEG_JA = _p(
     r"(?:(?:も|や|とか|、|と)[^。！？!?、]{1,8}?(?:も|とか|は|など|なんか))?"
     r"(?:全然|ぜんぜん|まったく|全く|特に|とくに|一切|いっさい|別に|そんなに|あまり|ほとんど)?"
     r"(?:ない|無い|なく|無く|なし|無し|ありません|ありませ|ございません|出ていない|出てない|でていない|でてない|"
-    r"していない|してない|感じない|感じません|見られない|大丈夫|だいじょうぶ|平気|へいき|問題な|普通|ふつう|正常|ないです|出ない|でない|出ません|ませ|ゼロ|ぜろ|0)"
+    r"していない|してない|感じない|感じません|見られない|大丈夫|だいじょうぶ|平気|へいき|問題な|普通|ふつう|正常|ないです|出ない|でない|出ません|ませ|ゼロ|ぜろ|0)|"
+    # "バットで殴られたみたいなのとかじゃない", "血は混じってない"
+    r"^[^。、!?！？]{0,8}?(?:とか|なんか|など|みたいなの|ようなの|ってほど)(?:じゃ|では|でも|でわ)(?:な|ありませ)|"
+    r"^(?:は|も)[ぁ-ん一-龥]{0,4}?(?:ってない|っていない|ってません|てない|ていない|てません|なかった|ませんでした)"
 )
 _NEG_EN = re.compile(
     r"\b(?:no|not|never|without|nor|zero|none|denies|deny|free of|not any|no sign of|"
@@ -154,6 +165,12 @@ _RISK_SUFFIX_JA = _p(
     r"やすい|得る|うる|ませんか|ないですよね|ないよね|たらどう|ちゃったら|(?:ま|る)すか|のでしょうか|ますか)"
 )
 _RISK_PREFIX_JA = _p(r"(?<![ぁ-ん一-龥])(?:もし(?!て|た|な|ま)|万が一|万一|仮に)")
+# Said to be imagined, whatever tense follows ("hypothetically if I started wheezing",
+# "say someone threw up blood (I haven't!)"): not a report even with a word for now.
+_HYPOTHETICAL = _p(
+    r"仮に|仮の話|かりのはなし|例えば|たとえば|"
+    r"\b(?:hypothetical(?:ly)?|theoretical(?:ly)?|in theory|say (?:someone|somebody|a (?:person|patient|friend))|let'?s say|suppose|supposing|imagine (?:if|someone|that))\b"
+)
 _RISK_SENTENCE = _p(
     r"割合|頻度|確率|リスク|可能性|報告|どれくらいの人|何%|何パーセント|\b(?:odds|chances?|risk|how (?:common|likely|often|rare)|"
     r"signs of|symptoms of|what to watch|warning signs|suppose|supposing|let'?s say|say i)\b"
@@ -169,7 +186,7 @@ _NOW = _p(
 )
 _CURRENT = _p(
     _alt(
-        r"今|いま|現在|さっき|先ほど|さきほど|たった今|今朝|今日|きょう|昨日|きのう|今夜|急に|どんどん|突然",
+        r"(?:今|いま|現在)(?!は(?:薬で|もう)?(?:平気|大丈夫|なんとも|落ち着|おちつ|治|なお|元気|げんき))|さっき|先ほど|さきほど|たった今|今朝|今日|きょう|昨日|きのう|今夜|急に|どんどん|突然",
         r"施術後|点滴後|注射後|帰宅後|帰って(?:から|きて)|のあとから|(?:して|打って|受けて)から",
         r"\b(?:right now|rn|now|today|tonight|this morning|yesterday|since|just now|currently|started|starting|keeps?|"
         r"getting worse|for the last|an hour|mins?|minutes?|hours? ago|just now|just (?:got|had|started)|i'?m having|im having|i am having|is having|after (?:the|my) (?:iv|drip|session|injection|treatment|shot))\b",
@@ -177,7 +194,8 @@ _CURRENT = _p(
 )
 _PAST = _p(
     _alt(
-        r"(?:\d+|数|何|十|一|二|三)?(?:年|ヶ月|か月|カ月|ヵ月|週間)前|昔|(?<!むか)むかし|以前|いぜん|子供の頃|子どもの頃|こどものころ|小さい頃|幼い頃|若い頃|学生(?:の頃|時代)",
+        r"(?:\d+|数|何|十|一|二|三)?(?:年|ヶ月|か月|カ月|ヵ月|週間)前|昔|(?<!むか)むかし|以前|いぜん|(?:子供|子ども|こども|小さい|ちいさい|幼い|おさない|若い|わかい|学生)の?(?:頃|ころ)|学生時代",
+        r"先月(?!から|より|末から)|先々月",
         r"過去に|かこに|前に一度|一度だけ|ことがあ(?:る|り|って)|ことある|ことあって|ことあり|た経験|既往|持病|持ち(?:で|です|だ|な)|歴があ|去年|昨年|おととし|亡くな|家系|家族歴",
         r"\b(?:years? ago|yrs? ago|months ago|as a (?:kid|child|teen|baby)|when i was|in the past|history of|used to|once (?:had|at|in|when|after|before)|last (?:year|summer|winter|spring|fall|autumn|month)|family history|runs in (?:my|the) family|back in|in my (?:teens|20s|30s|twenties)|childhood|years back|previously|in (?:19|20)\d\d)\b",
     )
@@ -199,8 +217,8 @@ _OTHER_PERSON_PAST = _p(
 )
 _RESOLVED = _p(
     _alt(
-        r"一瞬(?:ふら|くら|めまい|目の前)|すぐ(?:に)?(?:治|なお|おさま|収ま|良く|よく|落ち着|止ま|消え)|今は(?:平気|大丈夫|なんとも|落ち着|治|元気)|治りました|おさまりました|治まりました",
-        r"\b(?:fine now|ok now|okay now|better now|went away|gone now|for a (?:second|sec|moment|minute|min)|passed quickly|resolved)\b",
+        r"一瞬(?:ふら|くら|めまい|目の前)|すぐ(?:に)?(?:治|なお|おさま|収ま|良く|よく|落ち着|止ま|消え)|今は(?:薬で)?(?:平気|大丈夫|なんとも|落ち着|治|元気)|治りました|おさまりました|治まりました",
+        r"\b(?:fine now|ok now|okay now|better now|went away|gone now|for a (?:second|sec|moment|minute|min)|passed quickly|resolved|(?:it|that) passed|passed (?:after|once|when|within))\b",
     )
 )
 
@@ -302,6 +320,8 @@ def _counts(  # noqa: PLR0911 - one return per context that makes a phrase a mer
         and not now_near
     ):
         return False
+    if questions and r.within(_HYPOTHETICAL, lo, s):
+        return False
     if history and _nearest_is_past(r, s, e, lo, hi):
         return False
     if (r.within(_HEARSAY, lo, hi) or r.within(_OTHER_PERSON_PAST, lo, hi)) and not now_near:
@@ -384,6 +404,12 @@ _LEX: dict[str, re.Pattern[str]] = {
             + _BREATH_EN
             + r" (?:is |feels |seems |very |really |so )*(?:hard|difficult|weird|wrong|strange|funny|shallow|fast|labou?red|noisy|off|heavy|tight|short)",
             r"\b(?:my|his|her) breathing\b",
+            # Air that does not get in, told plainly or in dialect: 息がはいってこない, 空気が足りひん.
+            r"(?:息|いき|空気|くうき|酸素)(?:が|も)?(?:全然|ぜんぜん|うまく|ちゃんと|全く|まったく)?(?:入ってこ(?:な|ん|ず|へん|ひん)|はいってこ(?:な|ん|ず|へん|ひん)|入らな|はいらな|入りにく|はいりにく|入らへん|はいらへん|入らん|はいらん|吸い込めな|すいこめな|足りな|たりな|足らな|たらな|足りひん|たりひん|足りへん|たりへん|足らん|たらん|足りん|たりん)"
+            r"(?!い?(?:部屋|へや|場所|ばしょ|ところ|所|空間|室|店|車))",  # not "空気が足りない部屋"
+            r"(?:細い|ほそい)?ストロー[^。、]{0,8}(?:吸|す[っうい]|息|いき)[^。、]{0,6}(?:みたい|よう)",
+            r"\b(?:air|breath)\b (?:just )?(?:won'?t|wont|will not|doesn'?t|does not|can'?t|cannot|isn'?t|is not) (?:go|get|come|going|getting|coming) (?:in|through|into)\b",
+            r"\bwhistl\w*\b[^.!?]{0,25}\bbreath\w*|\bbreath\w*\b[^.!?]{0,25}\bwhistl\w*",
         )
     ),
     "chest_pain": _p(
@@ -410,6 +436,10 @@ _LEX: dict[str, re.Pattern[str]] = {
             r"目を(?:開け|あけ|覚まさ|さまさ)(?:な|ませ)|起きない|おきない|起きません|ぐったり|目の前(?:が)?(?:真っ暗|まっくら|暗く|くらく|白く)",
             r"\b(?:faint(?:ed|ing|s)?|passed out|pass(?:ing|es)? out|black(?:ed|ing)? out|collaps\w*|unconscious|unresponsive|not responding|not waking|won'?t wake|wont wake|can'?t wake|lost consciousness|losing consciousness|went limp|keeled over|not answering)\b",
             r"\b(?:about to|going to|gonna) (?:pass out|faint|black out)|\bfeel(?:ing)? (?:like i'?m going to )?(?:faint|pass out)",
+            # Trying to wake them, in dialect or family words: 揺すっても, 呼んでも目あけへん.
+            r"(?:揺す|ゆす|揺さぶ|ゆさぶ|つね|叩い|たたい)っても|(?:呼んでも|よんでも)(?:目|め)|(?:目|め)(?:を)?(?:開け|あけ)(?:へん|ひん|ん|よらん)",
+            r"\b(?:she|he|they|mom|mum|mother|dad|father|wife|husband|son|daughter|baby|grandma|grandpa|grandmother|grandfather|brother|sister|friend)\b[^.!?]{0,25}\b(?:not|no|doesn'?t|does not|don'?t|didn'?t) (?:answer|respond|react|wake)(?!\w* (?:to )?(?:my|the|your|our) (?:calls?|phone|texts?|messages?|emails?|door|questions?|line))\w*",
+            r"\bcan'?t (?:get|make) (?:her|him|them|my \w+) (?:to )?(?:respond|wake|answer|react|open (?:her|his|their) eyes)",
         )
     ),
     "seizure": _p(
@@ -429,10 +459,14 @@ _LEX: dict[str, re.Pattern[str]] = {
             r"言葉(?:が|も)(?:出|で)(?:な|にく|てこな|てきま|てきにく)|言葉がうまく|ことばがでな|(?:しゃべり|話し)方が(?:おかし|変|へん)|うまく(?:話せ|しゃべれ|はなせ)(?:な|ませ)|言っていることがおかしい|話がかみ合わな(?:くなっ)",
             r"(?:目|片目|視界|右目|左目|め)が(?:急に|突然|いきなり)?(?:見えな|みえな|真っ暗|暗く|見えにく)|急に(?:目が)?見えなく|二重に見え|物が二重",
             r"(?:突然|急に|いきなり)[^。]{0,8}(?:しびれ|麻痺|まひ|力が入らな)",
-            r"\b(?:face|smile|mouth)\b[^.!?]{0,15}\b(?:droop\w*|crooked|uneven|lopsided)|\bsagging on one side\b|\bdrooping on one side\b",
+            r"\b(?:face|smile|mouth)\b(?:(?!\b(?:not|isn'?t|aren'?t|wasn'?t|no|never)\b)[^.!?]){0,15}\b(?:droop\w*|crooked|uneven|lopsided)|\bsagging on one side\b|\bdrooping on one side\b",
             r"\bslurr\w*|\bwords? (?:are |is |coming out |came out )?(?:wrong|jumbled|garbled|mixed up)|\b(?:can'?t|cannot|can not) (?:talk|speak) (?:properly|right|clearly|normally)|\btrouble (?:speaking|talking)\b|\bspeech (?:is |sounds )?(?:slurred|weird|strange|off|garbled)",
             r"\b(?:can'?t|cannot|can not|couldn'?t) (?:lift|move|raise|feel|use) (?:his|her|my|their|the) (?:left|right)",
             r"\b(?:left|right) (?:arm|leg|side|hand|face)(?: and (?:arm|leg|face|hand))?\b[^.!?]{0,20}\b(?:weak|numb|limp|dead|heavy|droop\w*|paraly\w*)\b",
+            r"言葉(?:が|も)?(?:変|へん|おかし|違|ちが|もつれ|めちゃくちゃ|ぐちゃぐちゃ)(?!だったら|でしたら|かも|です(?:みません|が)|でごめん|で(?:すみ|ごめ))|違う言葉(?:に|が)|ちがうことば(?:に|が)",
+            r"\b(?:she|he|mom|mum|mother|dad|father|husband|wife|grandma|grandpa)\b(?: [a-z']+)? (?:talk|talks|talking|speak|speaks|speaking) (?:funny|strange|weird|wrong|slurred|drunk)\b(?! (?:when|whenever|after|if|sometimes))",
+            r"\bface\b[^.!?]{0,12}\b(?:one side|on one side|one half|half) (?:is )?(?:down|droop\w*|fallen|falling|sagg\w*|hanging|lower)\b|\b(?:one side|half) of (?:the|his|her|my) face (?:is )?(?:down|droop\w*|fallen|lower|sagg\w*)\b",
+            r"\b(?:say|saying|said|speak\w*|talk\w*|words?|speech|mouth|comes? out|coming out)\b[^.!?]{0,30}\bgibberish\b|\bgibberish (?:comes? out|coming out|when (?:he|she) (?:talks|speaks|tries))",
             r"\bone side of (?:my|his|her) (?:face|body)\b|\b(?:weak|numb)ness on one side\b|\b(?:lost|losing) (?:vision|sight|my vision|(?:the )?sight)\b|\bcan'?t see (?:out of|from|anything)\b|\bsuddenly (?:blind|can'?t see)\b|\bkeeps dropping things\b|\bstroke\b",
         )
     ),
@@ -447,9 +481,9 @@ _LEX: dict[str, re.Pattern[str]] = {
     ),
     "cyanosis": _p(
         _alt(
-            r"(?:唇|くちびる|口唇|爪|つめ|指先|ゆびさき|舌)(?:が|も|と[^。]{1,8}?|の色が)?[^。]{0,4}(?:紫|むらさき|青紫|あおむらさき|真っ青|まっさお|青く|あおく|青い|あおい|青っぽ|あおっぽ|青白|あおじろ|土気色|どす黒|黒っぽ|白っぽく|青黒|あおぐろ|紫っぽ)",
+            r"(?:唇|くちびる|口唇|爪|つめ|指先|ゆびさき|舌|口の(?:周り|まわり)|口周り|くちまわり|口元|くちもと)(?:が|も|と[^。]{1,8}?|の色が)?[^。]{0,4}(?:紫|むらさき|青紫|あおむらさき|真っ青|まっさお|青く|あおく|青い|あおい|青っぽ|あおっぽ|青白|あおじろ|土気色|どす黒|黒っぽ|白っぽく|青黒|あおぐろ|紫っぽ)",
             r"(?:顔|顔色)(?:が|も)?[^。]{0,4}(?:紫|むらさき|青紫|土気色)|チアノーゼ|ちあのぜ|(?:唇|くちびる)の色が(?:悪|わる|おかし|変|へん)",
-            r"\b(?:lips?|fingertips?|fingers?|(?:finger)?nails?|tongue|mouth|face)\b(?: and (?:my |his |her )?[a-z]+)?(?: (?:are|is|have|has|had|look|looks|turning|turned|going|gone|went|getting|got|kind of|kinda|a bit|all|really))* (?:blue|purple|grey|gray|bluish|purplish|dusky|blue/grey|blue-ish)\b",
+            r"\b(?:lips?|fingertips?|fingers?|(?:finger)?nails?|tongue|mouth|face)\b(?: and (?:my |his |her )?[a-z]+)?(?: area| beds?)?(?: (?:are|is|have|has|had|look|looks|turning|turned|going|gone|went|getting|got|kind of|kinda|a bit|all|really))*(?: an?)? (?:blue|purple|grey|gray|bluish|purplish|dusky|blue/grey|blue-ish)\b",
             r"\b(?:blue|purple|bluish|purplish) (?:lips|face|fingertips|fingers|nails)\b|\bcyano\w*",
         )
     ),
@@ -475,7 +509,7 @@ _SEPSIS_COMPANION = _p(
 _SITE = _p(
     _alt(
         r"注射(?:した|の|を打った|を受けた)?(?:ところ|とこ|場所|部位|跡|あと|痕)|打った(?:ところ|とこ|場所|跡|あと|部分)|刺した(?:ところ|とこ)|針(?:の)?(?:跡|あと|穴|を刺した|を抜いた|が刺さってた)",
-        r"点滴(?:の)?(?:跡|あと|したところ|の針|を刺した|の刺した)|注射部位|刺入部|打ったとこ|うったとこ|ちゅうしゃしたとこ",
+        r"点滴(?:の)?(?:跡|あと|したところ|の針|を刺した|の刺した)|注射部位|刺入部|打ったとこ|うったとこ|ちゅうしゃ(?:した|の)?(?:ところ|とこ|あと|ばしょ)|てんてき(?:の)?(?:あと|とこ|はり)",
         r"\b(?:injection|needle|iv|drip|shot|puncture)(?: site| spot| area| mark)\b|\bwhere (?:you|they|the (?:needle|iv|drip|shot)) (?:injected|went|was|went in|put|stuck|inserted|gave)|\binjected (?:area|spot)\b|\bthe spot (?:on|where)\b",
     )
 )
@@ -498,18 +532,18 @@ _BEAUTY = _p(
 _LIMB = _p(r"腕|うで|手|顔|注射|点滴|針|\b(?:arm|hand|face|needle|injection|iv|drip|shot|cheek)\b")
 _HEADACHE = _p(
     r"頭痛|ずつう|頭重|(?:頭|あたま|後頭部|こうとうぶ)(?:が|の|に)?(?:ものすごく|めちゃくちゃ|すごく|とても|急に|きゅうに|ずっと|ガーンと|がんと|ずきずき)?"
-    r"(?:痛(?!む話)|いた(?:い|く|む|すぎ)|割れ(?:る|そう)|われ(?:る|そう)|激痛|げきつう|重い|おもい)|頭を殴られ|殴られたよう|頭が(?:がん|ずきずき)|\bhead ?ach\w*|\bhead (?:suddenly |just )?(?:hurts|pain|is pounding|is killing|is exploding|exploded|feels like it'?s exploding)\b|\bhead (?:has been|keeps|is|kept) (?:aching|hurting|pounding|throbbing)\b|\bmigraine\b|\bgrabb\w* (?:his|her|my) head|\bholding (?:his|her|my) head"
+    r"(?:痛(?!む話)|いた(?:い|く|む|すぎ)|割れ(?:る|そう)|われ(?:る|そう)|激痛|げきつう|重い|おもい)|頭を殴られ|頭を(?:抱え|かかえ)(?:て|た)?[^。]{0,6}(?:うずくま|叫|さけ|倒れ|たおれ|苦し|くるし|うめ|唸|うな)|(?:突然|急に|いきなり)頭を(?:抱え|かかえ)|殴られたよう|頭が(?:がん|ずきずき)|\bhead ?ach\w*|\bhead (?:suddenly |just )?(?:hurts|pain|is pounding|is killing|is exploding|exploded|feels like it'?s exploding)\b|\bhead (?:has been|keeps|is|kept) (?:aching|hurting|pounding|throbbing)\b|\bmigraine\b|\bgrabb\w* (?:his|her|my) head|\bholding (?:his|her|my) head"
 )
 _SEVERE_HEADACHE = _p(
     r"突然|とつぜん|急に|きゅうに|いきなり|一気に|数秒|今までで一番|一番ひどい|ものすごく|うずくま|今まで(?:で|に)?[^。]{0,6}(?:ない|最悪)|これまでにない|人生で一番|人生最悪|経験したことのない|最悪|割れる|われる|割れそう|殴られ|なぐられ|激しい|はげしい|激痛|げきつう|耐えられない|たえられない|がんと|雷|首が(?:硬|かた|動かな)"
     r"|\b(?:worst|worse|most severe|terrible|sudden\w*|splitting|thunderclap|excruciating|unbearable|explosive|out of nowhere|hit (?:by|with)|never had anything like|never felt anything like|stiff neck|neck is stiff|all at once|in seconds|split|10/10|never had one this bad|worst pain)\b"
 )
 _HIVES_ALL_OVER = _p(
-    r"(?:全身|体中|からだじゅう|身体中|体じゅう|ぜんしん|あちこち)[^。]{0,8}(?:じんましん|蕁麻疹|発疹|ぶつぶつ|かゆ|痒|赤く|湿疹|みみずばれ)|"
+    r"(?:全身|体中|からだじゅう|身体中|体じゅう|ぜんしん|あちこち)[^。]{0,8}(?:じんましん|蕁麻疹|発疹|ぶつぶつ|かゆ|痒|赤く|湿疹|みみずばれ|ぼこぼこ|盛り上が|もりあが|ぽつぽつ|まだら)|"
     r"\b(?:hives|welts|rash|itch\w*)\b[^.!?]{0,20}\b(?:all over|everywhere|whole body|entire body|head to toe)\b|\bcovered in (?:hives|welts|a rash|red blotches)\b"
 )
 _ANAPHYLAXIS_COMPANION = _p(
-    r"めまい|目まい|眩暈|ふらふら|ふらつ|くらくら|立ちくらみ|吐|嘔吐|もど(?:し|した)|気持ち悪|気分が悪|吐き気|はきけ|たってられな|立っていられな|"
+    r"めまい|目まい|眩暈|ふらふら|ふらつ|くらくら|立ちくらみ|吐|嘔吐|もど(?:し|した)|気持ち悪|気分が悪|吐き気|はきけ|たってられな|立っていられな|声(?:が)?(?:かすれ|枯れ|かれ|出にく|でにく|出な|でな)|"
     r"\b(?:dizz\w*|lightheaded|light-headed|faint\w*|vomit\w*|threw up|thrown up|throwing up|nause\w*|pass out|hoarse|swaying|can barely stand|can'?t stand)\b"
 )
 _BLEEDING = _p(
@@ -522,12 +556,144 @@ _BLEEDING = _p(
         r"\bblood (?:is |keeps )?(?:dripping|pouring|gushing|spurting|running|still coming)|\b(?:dripping|pouring|gushing) blood\b|\blots of blood\b|\bblood (?:everywhere|all over)\b|\bcan'?t (?:make it|get it to) stop\b",
     )
 )
+# --- Red flags told without their usual words -------------------------------------------
+# Each counts only together with its companion, so that a phrase nobody listed can still be
+# recognised by its shape, and its evidence names both halves.
+
+# Similes: a body part, a violent or crushing image and a comparison, in one sentence
+# (頭をバットで殴られたみたいな, 胸を象に踏まれてるみたい, "like someone hit my head with a hammer").
+_HEAD_PART = r"(?:頭|あたま|後頭部|こうとうぶ|こめかみ)"
+_CHEST_PART = r"(?:胸|むね|心臓|しんぞう|みぞおち)"
+_LIKE_JA = r"(?:みたい|よう(?:な|に|だ)|感じ|かのよう)"
+_SIMILE_HEAD = _p(
+    _alt(
+        _HEAD_PART
+        + r"[^。、,]{0,14}?(?:殴|なぐ|叩|たた|どつ|破裂|はれつ|爆発|ばくはつ|雷|かみなり|バット|ハンマー|金づち|かなづち|トンカチ|斧|おの|割ら|割れ|われ|撃|打ち抜|うちぬ|殴ら|ガーン)[^。、,]{0,10}?"
+        + _LIKE_JA,
+        r"\b(?:like|as if|as though)\b[^.!?,]{0,40}?\b(?:hit|hits|struck|hammer(?:ed|ing)?|bat|smash(?:ed|ing)|kick(?:ed|ing)|punch(?:ed|ing)|explod(?:ed|ing|e)|split(?:ting)?|bomb|lightning|thunder|axe|stabb(?:ed|ing)|shot)\b[^.!?,]{0,30}?\b(?:head|skull)\b",
+        r"\b(?:like|as if|as though)\b[^.!?,]{0,40}?\b(?:head|skull)\b[^.!?,]{0,30}?\b(?:hit|struck|hammer(?:ed|ing)?|bat|smash(?:ed|ing)|explod(?:ed|ing|e)|split(?:ting)?|bomb|lightning|axe|stabb(?:ed|ing))\b",
+        r"\b(?:head|skull)\b[^.!?,]{0,20}?\b(?:like|as if)\b[^.!?,]{0,30}?\b(?:hit|struck|hammer(?:ed|ing)?|bat|smash(?:ed|ing)|explod(?:ed|ing|e)|split(?:ting)?|bomb|lightning|axe|stabb(?:ed|ing))\b",
+        r"\bworst (?:my |his |her )?head\b[^.!?]{0,12}\bever\b|\bhead (?:has|had) ever (?:felt|hurt|been)\b",
+    )
+)
+_SIMILE_CHEST = _p(
+    _alt(
+        _CHEST_PART
+        + r"[^。、,]{0,14}?(?:踏ま|ふま|乗ら|のら|乗って|のって|押さ|おさ|押しつぶ|おしつぶ|潰さ|つぶさ|締め|しめ|絞め|握|にぎ|掴|つか(?:ま|ん)|わしづかみ|鷲掴|刺さ|さされ|刺され|焼け|やけ|焼か|鉄|万力|まんりき|石|岩|象|ぞう|重り|おもり|漬物石)[^。、,]{0,10}?"
+        + _LIKE_JA,
+        r"\b(?:like|as if|as though|someone|somebody|something)\b[^.!?,]{0,30}?\b(?:squeez(?:e|es|ed|ing)|crush(?:es|ed|ing)?|grip(?:s|ped|ping)?|clamp(?:s|ed|ing)?|press(?:es|ed|ing)?|stabb(?:ed|ing)|stamp(?:s|ed|ing)?|sitting|standing|sat|stood|burn(?:s|ed|ing)?|fist|belt|band|rope|vise|vice|tight(?:ening|ened)?|weight|elephant|bricks)\b[^.!?,]{0,20}?\b(?:my|his|her|the) (?:chest|heart|breastbone|sternum)\b",
+        r"\b(?:chest|heart|breastbone|sternum)\b[^.!?,]{0,30}?\b(?:like|as if|as though|someone|something)\b[^.!?,]{0,30}?\b(?:vise|vice|fist|clamp|elephant|weight|brick|bricks|ton|knife|band|belt|iron|squeez(?:e|es|ed|ing)|crush(?:es|ed|ing)?|press(?:es|ed|ing)?|stabb(?:ed|ing)|sitting|standing)\b",
+    )
+)
+# A simile about feelings, not the body ("that drama felt like someone squeezing my heart").
+_FEELINGS = _p(
+    r"ドラマ|映画|えいが|歌|うた(?:を|が)|小説|漫画|まんが|失恋|しつれん|別れ|わかれ|ニュース|知らせ|言葉|ことば|"
+    r"\b(?:movie|film|drama|show|episode|song|story|novel|book|breakup|broke up|news|heartbreak\w*|romantic|emotional\w*)\b"
+)
+_LAUGH = _p(r"笑|(?<![a-z])w{1,5}(?![a-z/])|草|😂|🤣|💀|\b(?:lol|lmao|haha\w*|jk|kidding)\b")
+
+# Chest pain told as pressure or weight, with where it spreads or a cold sweat.
+_CHEST_PRESSURE = _p(
+    _alt(
+        _CHEST_PART
+        + r"[^。、,]{0,10}?(?:重|おも(?:い|く|た)|ずん|ずしん|どん|圧迫|あっぱく|押さ|おさ(?:れ|え)|締め|しめ|苦し|くるし|痛|いた(?:い|く|む)|ぎゅ|きゅ|焼け|やけ|つぶ|潰)",
+        r"\b(?:pressure|weight|heaviness|heavy|tight\w*|squeez\w*|crush\w*|pain|ache|aching|hurt\w*|burning)\b[^.!?,]{0,35}\b(?:chest|heart|breastbone|sternum)\b",
+        r"\b(?:chest|heart|breastbone|sternum)\b[^.!?,]{0,25}\b(?:pressure|heavy|heaviness|tight\w*|squeez\w*|crush\w*|pain|hurt\w*|ache|aching|burning)\b",
+    )
+)
+_CHEST_SPREAD = _p(
+    _alt(
+        r"(?:左腕|左うで|左の腕|左肩|左の肩|腕|うで|あご|顎|首|くび|背中|せなか|肩|かた)(?:の方)?(?:まで|にかけて|にも|へ|に(?:広が|ひろが|響|ひび|抜け|ぬけ|走))|突き抜け|つきぬけ|"
+        r"(?:左腕|左手|左肩|左の腕|左の肩)[^。、]{0,4}(?:しびれ|痺れ|痛|いた|だる|重|おも)|冷や汗|ひやあせ|冷汗|脂汗|あぶらあせ|汗びっしょり|あせびっしょり|汗が(?:止まらな|とまらな|すご|ひど|だらだら|噴き|ふき)",
+        r"\b(?:spread\w*|radiat\w*|goes|going|shoot\w*|moving|moves|travel\w*)\b (?:(?:up|down|out|over) (?:to |into |through |in )?|(?:to|into|through) )(?:my|his|her|the) (?:jaw|left arm|arm|neck|back|left shoulder|shoulder)\b|"
+        r"\b(?:left arm|jaw|neck|left shoulder)\b[^.!?]{0,20}\b(?:ache|aches|aching|hurt\w*|pain|numb\w*|tingl\w*|heavy|too)\b|"
+        r"\bcold sweats?\b|\bsweat(?:ing|y)? (?:buckets|like crazy|a lot|profusely)\b|\bclammy\b|\b(?:grey|gray|pale) and sweaty\b",
+    )
+)
+_MUSCLE = _p(
+    r"筋肉痛|筋トレ|きんとれ|ジム|じむ|腕立て|\b(?:workout|gym|bench ?press|push-?ups?|muscle|muscles|lifting|pulled)\b"
+)
+
+# Bleeding told by what keeps flowing, how long and how much ("bleeding and bleeding",
+# "soaked through three towels", 垂れ続けてる), with blood or the needle's place in the message.
+_FLOW = _p(
+    _alt(
+        r"(?:垂れ|たれ|出|で|流れ|ながれ|にじみ|滲み|漏れ|もれ|溢れ|あふれ)(?:続け|つづけ|っぱなし|っ放し)",
+        r"(?:拭いても|ふいても|押さえても|おさえても)[^。、]{0,6}?(?:拭いても|ふいても|押さえても|おさえても|止まらな|とまらな|出て|でて|だめ|無理|むり|にじ|滲|染み|しみ)",
+        r"(?:ぽたぽた|ぼたぼた|だらだら|どくどく|たらたら)[^。、]{0,6}?(?:垂れ|たれ|出|で|流れ|ながれ|止まらな|とまらな)",
+        r"(?:タオル|ティッシュ|ガーゼ|絆創膏|ばんそうこう|包帯|ほうたい)[^。]{0,6}?(?:\d+|何|なん|数|一|二|三|四|五)(?:枚|まい|箱|はこ|個|本)(?:目)?[^。]{0,8}?(?:びっしょり|ぐっしょり|真っ赤|まっか|なくな|使|替え|かえ|だめ)",
+        r"\b(?:bleeding and bleeding|dripping and dripping|oozing and oozing)\b|\bstill (?:dripping|oozing|pouring|trickling|seeping|coming out)\b|\bkeeps? (?:dripping|oozing|seeping|trickling|pouring)\b",
+        r"\b(?:pouring|dripping|oozing|gushing|trickling)\b[^.!?]{0,12}?\bfor (?:almost |over |about |nearly |more than )?(?:an hour|half an hour|(?:\d+|two|three|twenty|thirty|forty) (?:min\w*|hours?))\b",
+        r"\bsoaked (?:through )?(?:\d+|two|three|four|five|several|another|multiple) (?:towels|tissues|bandages|gauzes?|pads|band-?aids|cotton balls|paper towels)\b|\bpress(?:ed|ing)(?: on it| it)? for (?:\d+|twenty|thirty|forty) min\w*",
+    )
+)
+_BLOOD_WORD = _p(r"血|ち(?=が|を|は|も)|出血|\b(?:blood\w*|bleed\w*)\b")
+# Red explained by what was eaten or drunk ("吐いたら赤かった、トマトジュース飲んでた").
+_RED_FOOD = _p(
+    r"トマト|ワイン|わいん|ジュース|じゅうす|ビーツ|いちご|苺|カレー|かき氷|シロップ|キムチ|唐辛子|"
+    r"\b(?:tomato\w*|wine|beets?|juice|candy|gatorade|kool-?aid|ketchup|cranberr\w*|strawberr\w*|popsicle|syrup|food colou?ring)\b"
+)
+_NOT_BLOOD = _p(
+    r"鼻水|はなみず|汗|あせ|涙|なみだ|よだれ|透明|水っぽ|\b(?:clear|sweat\w*|snot|runny|water|tears?)\b"
+)
+
+# Vomiting with red or blood, in colloquial forms (ゲボに血, はいたらまっか, "puking up clots").
+_VOMIT_RED = _p(
+    _alt(
+        r"(?:吐(?!き気|きけ|きそう)|はい(?=た|て|ちゃ)|げぼ|げろ|げげ|おえ|戻し|もどし|嘔吐|おうと)[^。]{0,16}?(?<!顔)(?<!顔が)(?<!目が)(?<!肌が)(?<!頬が)(?:血|赤(?!ちゃん|ワイン|わいん)|まっか|真っ赤|赤黒|あかぐろ|どす黒|どすぐろ|黒っぽ|くろっぽ|こひ)",
+        r"\b(?:throw(?:ing|s)? up|threw up|vomit\w*|puk\w*|barf\w*|spew\w*|retch\w*)\b[^.!?]{0,30}?\b(?:bright red|dark red|red(?! wine| sauce| juice| candy| drink| soup| curry| pepper)|clots?|bloody|crimson)\b",
+        r"\b(?:blood|red|clots)\b[^.!?]{0,15}\b(?:in|when) (?:i|he|she|my|his|her) (?:throw up|vomit|puke)",
+    )
+)
+
+# A seizure told by its movements and what comes with them (ビクビク + 硬直, "shaking" + "not
+# know me"); not with a fever (shaking chills) nor an eyelid's twitch.
+_SHAKING = _p(
+    r"がくがく|かくかく|かくんかくん|びくびく|ぴくぴく|ばたばた|がたがた|ぶるぶる|波打|なみう|突っ張|つっぱ|痙攣|けいれん|震え|ふるえ|"
+    r"\b(?:shak\w*|jerk\w*|twitch\w*|convuls\w*|thrash\w*|trembl\w*|spasm\w*)\b"
+)
+_SEIZURE_SIGN = _p(
+    r"硬直|こうちょく|白目|泡|あわ(?=を|が|ふ)|舌(?:を)?(?:噛|か)(?:ん|み)|呼んでも|よんでも|反応(?:が)?(?:ない|なし)|意識(?:が)?(?:ない|なく)|目が(?:合わ|あわ)な|(?:口|くち)から[^。]{0,6}(?:よだれ|泡|血)|"
+    r"\b(?:bit|bite|bites|biting|bitten) (?:his|her|their) tongue\b|\b(?:not|doesn'?t|don'?t|didn'?t|does not) (?:know|recogni[sz]e) (?:me|us|anyone)\b|\bwon'?t respond\b|\bunresponsive\b|\beyes? (?:rolled|rolling)\b|\bfoam\w*|\bstiff as a board\b|\bwent (?:stiff|rigid)\b"
+)
+_TWITCH_PLACE = _p(r"まぶた|瞼|目の下|目元|めもと|\b(?:eyelids?|eye twitch\w*|under my eye)\b")
+
+# Pus in plain words ("うみでてる", "yellow liquid come out"): at the needle's place only.
+_PUS_PLAIN = _p(
+    r"うみ(?:が|も)?(?:出|で)(?:て|た|る)|(?:黄色|きいろ|緑|みどり|白)(?:い|っぽい)?(?:汁|しる|液|えき|水)|"
+    r"\b(?:yellow|green|greenish|yellowish|white|cloudy|milky|smelly)(?:ish)? (?:liquid|fluid|stuff|goo|gunk|discharge|juice|crust)\b|\b(?:liquid|fluid|stuff|goo|gunk)\b[^.!?]{0,10}\b(?:come|comes|coming|came|leak\w*|ooz\w*|drain\w*) out\b"
+)
+
+# Self-harm as a decision, a plan or a farewell without the words (今日で終わりにしよ,
+# ロープ用意した, "pills all lined up", "say goodbye to everyone for me"): a decision or a
+# means counts together with a farewell, exhaustion or a time it is meant for.
+_END_PLAN = _p(
+    r"(?:終わり|おわり|おしまい|お終い)に(?:しよ|する|します|したい|しちゃ)|(?:終わら|おわら)せ(?:る|よう|たい|ます)|けりをつけ|もうやめる|もう終わり|もうおわり|"
+    r"\b(?:made up my mind|my mind is made up|i'?m done with (?:everything|it all|life)|this is goodbye|won'?t be (?:here|around)(?! (?:next|on|for|until|tomorrow|this|that|in|at|during|when|from))|will not be (?:here|around)(?! (?:next|on|for|until|tomorrow|this|that|in|at|during|when|from)))\b"
+)
+_FAREWELL = _p(
+    r"今までありがとう|いままでありがとう|今までお世話に|お世話になりました|おせわになりました|さようなら|さよなら|みんなによろしく|もう疲れ|もうつかれ|疲れたから|つかれたから|疲れ果て|限界|迷惑(?:を)?かけ|めいわくかけ|楽になり|らくになり|先立つ|遺書|いしょ(?=を|書)|"
+    r"\b(?:say goodbye to|tell (?:everyone|everybody|them|my \w+) (?:goodbye|bye|i love)|goodbye (?:to )?everyone|thank you for everything|thanks for everything|so tired of (?:everything|it all)|can'?t do this anymore|a burden|just wanted (?:someone|somebody|you) to know)\b"
+)
+_MEANS = _p(
+    r"ロープ|縄(?:を)|練炭|れんたん|首吊|首つり|(?:薬|くすり|眠剤|睡眠薬|すいみんやく|安定剤|錠剤)(?:を)?[^。]{0,6}?(?:貯め|貯めて|ため(?:て|た|こ)|溜め|集め|かき集め)|"
+    r"\bpills? (?:are |all |now )*(?:lined up|laid out|counted out|in front of me)\b|\b(?:stockpil\w*|hoard\w*|saved up|been saving)\b[^.!?]{0,20}\b(?:pills|meds|medication|tablets)\b|\b(?:bought|got|have) (?:a |the )?rope\b|\bgot a way to (?:make sure|end|do it)\b"
+)
+_SOON = _p(
+    r"今夜|こんや|今晩|こんばん|今日|きょう|全部(?:飲|のむ|のん)|一気に|まとめて|\b(?:tonight|today|all of them|all at once|right now)\b"
+)
+_NOT_SELF = _p(
+    # The object of a decision that is not one's life, and reasons to be away.
+    r"通院|施術|治療|点滴|注射|予約|契約|コース|会員|定期|ダイエット|仕事|しごと|バイト|関係|付き合い|連絡|飲み忘れ|のみわすれ|キャンプ|登山|引っ越|転勤|転居|海外|帰国|旅行|出張|"
+    r"\b(?:moving|move|moved|relocat\w*|transfer\w*|travel\w*|trip|vacation|holiday|abroad|overseas|back home|new job|camping|climbing|organi[sz]er|pill ?box|for the week)\b"
+)
+
 _SELF_HARM = _p(
     _alt(
         r"死にたい|しにたい|死のう|しのう|死ぬつもり|死んでしまいたい|消えたい|きえたい|消えてしまいたい|いなくなりたい|いなくなった(?:方|ほう)が|いない(?:方|ほう)がいい",
         r"生きて(?:いる|る)意味|いきて(?:い)?るいみ|いきるいみ|生きて(?:い)?ても意味|生きてても|死ぬこと(?:ばかり|ばっかり)?(?:を)?考え|死について考え|生きる意味(?:が|も)?(?:ない|わから)|生きていたくない|生きてたくない|生きるのが(?:つらい|辛い|しんどい|嫌|いや)|生きて(?:い)?るの(?:が|も)(?:つらい|辛い|しんどい|嫌|いや|疲れ|つかれ)|生きてる価値",
         r"生きて(?:い|て)?る意味(?:が|も|って)?(?:ない|無い|なく|ねえ|ね)?|(?:目が|めが)(?:覚め|さめ)(?:なければ|なきゃ|なかったら|ないで)|いない(?:方|ほう)が(?:みんな|皆|楽|らく)",
-        r"終わりにしたい|おわりにしたい|終わりにする(?:つもり)?|全部終わり|ぜんぶおわり|この世に(?:いない|いなく)|この世から|自殺|じさつ|自死|命を絶|いのちをた",
+        r"終わりにしたい|おわりにしたい|全部終わり|ぜんぶおわり|この世に(?:いない|いなく)|この世から|自殺|じさつ|自死|命を絶|いのちをた",
         r"首を(?:吊|つ)|飛び降り|とびおり|手首(?:を)?切|てくび(?:を)?き|リスカ|りすか|リストカット|自傷|じしょう|(?:薬|くすり)(?:を)?[^。]{0,8}(?:たくさん|大量|いっぱい|全部|まとめて)[^。]{0,4}(?:飲|のん|のみ)|(?:od|オーバードーズ|おばどず)(?:した|しちゃ|する)|これが最後のメッセージ|遺書|楽になりたい",
         r"\b(?:want(?:ed)? to die|wanna die|wish i (?:was|were) dead|kill(?:ing)? myself|end(?:ing)? (?:my life|it all|everything|things)|suicid\w*|self[- ]?harm\w*|hurt(?:ing)? myself|cut(?:ting)? myself)\b",
         r"\btook (?:a whole bottle|all (?:my|the|of my) pills|too many pills|an overdose)|\boverdos\w*|\bno (?:point|reason) (?:in |to )?(?:going on|living|live|being here)|\bbetter off (?:dead|without me)",
@@ -599,6 +765,7 @@ _MEDICAL: dict[str, re.Pattern[str]] = {
     "clinician": _p(
         r"(?:看護師|看護婦|ナース|なす(?=さん)|医師|先生|せんせい|ドクター|どくたー|院長|お医者)(?:さん|様|さま)?(?:と|に|へ|から)?(?:直接|ちょくせつ)?(?:お|ご)?"
         r"(?:話|はな|相談|そうだん|聞|き(?:き|い)|確認|かくにん|つな|繋|代わ|かわ|診て|みて|見て|電話|でんわ|連絡|れんらく|返事|お願い)|"
+        r"(?:看護師|看護婦|ナース|医師|先生|せんせい|ドクター|院長|お医者)(?:さん|様|さま)?(?:に|から|と)[^。？?]{0,20}?(?:診て|みて|見て|話|相談|説明|確認)(?:もらい|もらえ|ほし|欲し|いただき|いただけ|ください|したい|させて)|"
         r"\b(?:talk|speak|chat|consult|ask|see|call|discuss)\b[^.!?]{0,25}\b(?:nurse|doctor|dr\.?|physician)\b|\b(?:nurse|doctor|dr\.?|physician)\b[^.!?]{0,20}\b(?:call me|look at|check|talk|speak|contact|get back)\b"
     ),
 }
@@ -671,12 +838,78 @@ def _emergency(r: _Reading) -> tuple[str, str] | None:
         found["injection_site"] = f"{site or fever} … {spreading}"
     elif site and r.first(_RED) and _first(r, _HOT) and _first(r, _GROWS):
         found["injection_site"] = site  # hot, red and spreading: cellulitis does not wait
-    bleeding = _first(r, _BLEEDING)
+    bleeding = _first(r, _BLEEDING) or _flowing(r)
     if bleeding:
         found["bleeding"] = bleeding
+    for category, hit in _told_by_shape(r, fever):
+        found.setdefault(category, hit)
     for category in EMERGENCY_CATEGORIES:
         if category in found:
             return category, found[category]
+    return None
+
+
+def _simile(r: _Reading, pattern: re.Pattern[str]) -> str | None:
+    """A body part likened to a blow or a weight, unless it is said of feelings or laughed off."""
+    for m in r.all(pattern):
+        lo, hi = r.sentence(m.start())
+        if r.within(_FEELINGS, lo, hi) or r.within(_LAUGH, lo, hi):
+            continue
+        if _counts(r, m):
+            return m.group()
+    return None
+
+
+def _flowing(r: _Reading) -> str | None:
+    """Blood that keeps flowing, told by the flow: with blood named, or at the needle's place."""
+    for m in r.all(_FLOW):
+        lo, hi = r.sentence(m.start())
+        if r.within(_NOT_BLOOD, lo, hi) or not _counts(r, m):
+            continue
+        if r.first(_BLOOD_WORD) or r.within(_SITE, lo, hi):
+            return m.group()
+    return None
+
+
+def _told_by_shape(r: _Reading, fever: str | None) -> Iterator[tuple[str, str]]:
+    """Red flags recognised by two halves that each count: a simile, chest pressure with
+    where it spreads, vomit with red, pus in plain words at the needle's place with fever,
+    shaking with what comes with a seizure."""
+    head = _simile(r, _SIMILE_HEAD)
+    if head:
+        yield "headache", head
+    chest = _simile(r, _SIMILE_CHEST)
+    if chest:
+        yield "chest_pain", chest
+    pressure = _first(r, _CHEST_PRESSURE)
+    spread = _first(r, _CHEST_SPREAD)
+    if pressure and spread and not r.first(_MUSCLE):
+        yield "chest_pain", f"{pressure} … {spread}"
+    vomit = _first(r, _VOMIT_RED)
+    if vomit and not r.first(_RED_FOOD):
+        yield "blood_vomit", vomit
+    site = _first(r, _SITE)
+    plain = _first(r, _PUS_PLAIN)
+    if plain and site and (fever or _first(r, _SPREADING)):
+        yield "injection_site", f"{site} … {plain}"
+    shaking = _first(r, _SHAKING)
+    sign = _first(r, _SEIZURE_SIGN)
+    if shaking and sign and not fever and not r.first(_TWITCH_PLACE):
+        yield "seizure", f"{shaking} … {sign}"
+
+
+def _self_harm_plan(r: _Reading) -> str | None:
+    """A decision or a means, with a farewell, exhaustion or a time set for it; not when the
+    decision is about a treatment or a job, or the absence has a reason (a move, a trip)."""
+    if r.first(_NOT_SELF):
+        return None
+    farewell = _first(r, _FAREWELL)
+    plan = _first(r, _END_PLAN)
+    if plan and farewell:
+        return f"{plan} … {farewell}"
+    means = _first(r, _MEANS)
+    if means and (farewell or plan or _first(r, _SOON)):
+        return f"{means} … {farewell or plan or _first(r, _SOON)}"
     return None
 
 
@@ -705,6 +938,10 @@ _STOPPED = _p(
     r"やめ|止めて|中止し|終わ(?:り|った)|終了|寛解|"
     r"\b(?:used to|stopped|quit|no longer|not anymore|finished|completed|in remission|when i was|years? ago|yrs? ago)\b"
 )
+_RECENT_END = _p(
+    r"先月|先週|最近|さいきん|(?:終わ|おわ|終え|おえ|やめ|止め)(?:った|た)ばかり|"
+    r"\b(?:just|recently) (?:finished|completed|stopped|ended|done with)\b|\blast (?:week|month)\b|\b(?:a|one|two|three|few|couple of|\d) (?:weeks?|months?) ago\b"
+)
 _TAKING = _p(
     r"(?:飲んで|のんで|服用|使って|打って|中です|\b(?:take|takes|taking|on|using|currently|now)\b)\s*$"
 )
@@ -719,6 +956,8 @@ def _personal(r: _Reading, m: re.Match[str]) -> bool:
         return False
     if _TAKING.search(r.text[max(lo, s - 12) : s]):
         return True
+    if r.within(_RECENT_END, lo, hi):
+        return True  # "just finished radiation last month": a doctor still decides
     return not _STOPPED.search(r.text[max(lo, s - 30) : min(hi, e + 30)])
 
 
@@ -780,6 +1019,29 @@ LEXICONS = Lexicons(
         _AGE,
         _CHILD,
         _FOR_TREATMENT,
+        _HYPOTHETICAL,
+        _RECENT_END,
+        _SIMILE_HEAD,
+        _SIMILE_CHEST,
+        _FEELINGS,
+        _LAUGH,
+        _CHEST_PRESSURE,
+        _CHEST_SPREAD,
+        _MUSCLE,
+        _FLOW,
+        _BLOOD_WORD,
+        _NOT_BLOOD,
+        _RED_FOOD,
+        _VOMIT_RED,
+        _SHAKING,
+        _SEIZURE_SIGN,
+        _TWITCH_PLACE,
+        _PUS_PLAIN,
+        _END_PLAN,
+        _FAREWELL,
+        _MEANS,
+        _SOON,
+        _NOT_SELF,
     ]
 )
 
@@ -802,7 +1064,7 @@ def triage(text: str) -> Triage:
         if found:
             return Triage(Outcome.EMERGENCY, *found)
     for r in readings:
-        hit = _first(r, _SELF_HARM, questions=False)
+        hit = _first(r, _SELF_HARM, questions=False) or _self_harm_plan(r)
         if hit:
             return Triage(Outcome.SELF_HARM, "self_harm", hit)
     for r in readings:
