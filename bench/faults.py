@@ -76,7 +76,7 @@ if str(ROOT) not in sys.path:
 
 from load import free_port, pct  # noqa: E402
 
-from bot.outbox import retry_key  # noqa: E402
+from bot.pipeline.outbox import retry_key  # noqa: E402
 from tests.server import events  # noqa: E402
 from tests.server.conftest import SECRET  # noqa: E402
 from tests.standins.db_proxy import DbProxy  # noqa: E402

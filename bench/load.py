@@ -65,7 +65,11 @@ def helpers(code: Path) -> Helpers:
     """Import the builders from `code` (before anything else imported `bot`)."""
     sys.path.insert(0, str(code))
     events = importlib.import_module("tests.server.events")
-    for module in ("bot.outbox", "bot.conversation"):  # where retry_key lives moved over time
+    for module in (
+        "bot.pipeline.outbox",
+        "bot.outbox",
+        "bot.conversation",
+    ):  # where retry_key lives moved over time
         # (checked on disk: the editable install would find a missing module in the checkout)
         if not (code / (module.replace(".", "/") + ".py")).exists():
             continue

@@ -23,12 +23,13 @@ sys.path.insert(0, str(ROOT))
 from dataclasses import replace  # noqa: E402
 from types import MappingProxyType  # noqa: E402
 
-from bot import faq, i18n  # noqa: E402
+from bot import i18n  # noqa: E402
 from bot.core import decide  # noqa: E402
 from bot.core.decision import State  # noqa: E402
 from bot.core.knowledge import Knowledge, Semantic, build_knowledge  # noqa: E402
 from bot.core.triage import LEXICONS, triage  # noqa: E402
 from bot.evaluation import read_cases  # noqa: E402
+from bot.faq import model as faq  # noqa: E402
 from bot.nlu.matcher import Index, build  # noqa: E402
 from bot.nlu.normalize import normalize  # noqa: E402
 from bot.nlu.reading import build_reader  # noqa: E402

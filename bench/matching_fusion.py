@@ -44,7 +44,7 @@ from sklearn.preprocessing import StandardScaler
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bot import clinic, faq, i18n  # noqa: E402
+from bot import clinic, i18n  # noqa: E402
 from bot.core import _scored, decide  # noqa: E402
 from bot.core.decision import State  # noqa: E402
 from bot.core.knowledge import (  # noqa: E402
@@ -55,7 +55,8 @@ from bot.core.knowledge import (  # noqa: E402
     build_knowledge,
 )
 from bot.evaluation import read_cases  # noqa: E402
-from bot.faq_lint import without_placeholders  # noqa: E402
+from bot.faq import model as faq  # noqa: E402
+from bot.faq.lint import without_placeholders  # noqa: E402
 from bot.lang import LANGS  # noqa: E402
 from bot.nlu.matcher import Index, Ranking, build  # noqa: E402
 

@@ -32,7 +32,7 @@ from sklearn.preprocessing import StandardScaler
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bot import faq, i18n  # noqa: E402
+from bot import i18n  # noqa: E402
 from bot.core import _scored, decide, fast_answer, fusion_inputs  # noqa: E402
 from bot.core.decision import State  # noqa: E402
 from bot.core.knowledge import (  # noqa: E402
@@ -46,6 +46,7 @@ from bot.core.knowledge import (  # noqa: E402
     semantic_parts,
 )
 from bot.evaluation import read_cases  # noqa: E402
+from bot.faq import model as faq  # noqa: E402
 from bot.nlu import fusion as F  # noqa: E402, N812
 from bot.nlu.matcher import build  # noqa: E402
 from bot.nlu.semantic import Encoder, Space, build_space, embed, load_encoder  # noqa: E402

@@ -20,8 +20,9 @@ if TYPE_CHECKING:
 
 
 def _knowledge(paths: "Paths", cold_start: bool = False, lexical: bool = False) -> "Knowledge":
-    from bot import clinic, faq, i18n  # noqa: PLC0415
+    from bot import clinic, i18n  # noqa: PLC0415
     from bot.core import knowledge  # noqa: PLC0415
+    from bot.faq import model as faq  # noqa: PLC0415
 
     loaded = faq.load_or_raise(paths.faq_dir)
     return knowledge.build_knowledge(
@@ -87,8 +88,8 @@ def _parser() -> argparse.ArgumentParser:
 
 def _write_readings(directory: Path) -> int:
     """`faq readings`: the seed that lets a first start skip the kana dictionary."""
-    from bot import faq  # noqa: PLC0415
     from bot.core.knowledge import faq_texts  # noqa: PLC0415
+    from bot.faq import model as faq  # noqa: PLC0415
     from bot.nlu.reading import write_seed  # noqa: PLC0415
 
     try:
@@ -128,7 +129,7 @@ def _command(args: argparse.Namespace) -> int:
 
 def _run(args: argparse.Namespace, paths: "Paths") -> int:
     if args.command == "faq":
-        from bot import faq  # noqa: PLC0415
+        from bot.faq import model as faq  # noqa: PLC0415
 
         directory = args.dir or paths.faq_dir
         if args.faq_command == "readings":
@@ -153,7 +154,7 @@ def _run(args: argparse.Namespace, paths: "Paths") -> int:
             err=sys.stderr,
         )
     if args.command in ("ask", "chat", "eval"):
-        from bot.faq import FaqError  # noqa: PLC0415
+        from bot.faq.model import FaqError  # noqa: PLC0415
 
         try:
             knowledge = _knowledge(

@@ -22,19 +22,21 @@ from linebot.v3.messaging import AsyncApiClient, AsyncMessagingApi, Configuratio
 from linebot.v3.webhook import SignatureValidator
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot import __version__, clinic, faq, handoff, hours, i18n
+from bot import __version__, clinic, i18n
 from bot.channels import slack
 from bot.channels.line_send import LineSender
 from bot.channels.line_webhook import INBOUND, MAX_BODY, LineInbound, line_webhook
 from bot.channels.slack_desk import SlackDesk
-from bot.conversation import Services, failed_for_good, handle, retrying
+from bot.core import handoff, hours
 from bot.core.knowledge import Knowledge, build_knowledge
+from bot.faq import model as faq
 from bot.logs import PatientTag
+from bot.pipeline.handle import Services, failed_for_good, handle, retrying
+from bot.pipeline.scheduler import watch_deadlines
+from bot.pipeline.worker import Worker
 from bot.reload import Loaded, Sources, fingerprint, watch
-from bot.scheduler import watch_deadlines
 from bot.settings import Settings
 from bot.store import Clock, Store, StoreUnavailableError, open_store, utc_now
-from bot.worker import Worker
 
 logger = logging.getLogger(__name__)
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
-from bot.faq_lint import Problem, SourceMap, scan, toml_problem
+from bot.faq.source import Problem, SourceMap, scan, toml_problem
 
 PLACEHOLDER = re.compile(
     r"placeholder|^0{1,2}-0{4}-000\d$|^https://[^/]*\bexample\.(?:com|org|net|jp)\b", re.IGNORECASE

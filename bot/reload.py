@@ -18,11 +18,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bot.clinic import ClinicError
+from bot.core.handoff import Policy
+from bot.core.hours import HoursError
 from bot.core.knowledge import Knowledge
-from bot.faq import FaqError
-from bot.faq_lint import Problem
-from bot.handoff import Policy
-from bot.hours import HoursError
+from bot.faq.model import FaqError
+from bot.faq.source import Problem
 
 logger = logging.getLogger(__name__)
 

@@ -8,7 +8,7 @@ add the wording as an example question to a topic, or write a new topic.
 
 Privacy: the store never returns rows of patients who opted out of storage or erased their
 data (`Store.unanswered`); the patient's words are masked as soon as they are read (as on the
-staff cards in Slack, `bot.masking.mask`); rows whose text the retention already erased are
+staff cards in Slack, `bot.core.masking.mask`); rows whose text the retention already erased are
 counted but cannot be shown; no user id is read, and conversation ids are only counted.
 
 `build_report` is pure (rows, period and knowledge in; a `Report` out), `markdown` and
@@ -30,10 +30,10 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 
+from bot.core.hours import CLINIC_TIMEZONE
 from bot.core.knowledge import OUT_OF_SCOPE, Knowledge
-from bot.hours import CLINIC_TIMEZONE
+from bot.core.masking import ADDRESS, DATE, EMAIL, PHONE, mask
 from bot.lang import LANGS
-from bot.masking import ADDRESS, DATE, EMAIL, PHONE, mask
 from bot.nlu.features import Reader, Weights, extract
 from bot.nlu.matcher import Ranking
 from bot.nlu.normalize import normalize

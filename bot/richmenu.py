@@ -35,8 +35,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal, TypeGuard
 
-from bot.faq_lint import Problem, SourceMap, scan, toml_problem
-from bot.faq_rules import utf16_length
+from bot.faq.rules import utf16_length
+from bot.faq.source import Problem, SourceMap, scan, toml_problem
 from bot.lang import DEFAULT_LANG, LANGS, Lang
 
 NAME_PREFIX = "clinic-bot:"  # rich menu names `clinic-bot:ja`: ours, replaced on each apply

@@ -4,8 +4,9 @@ from pathlib import Path
 
 import pytest
 
-from bot import faq, i18n
+from bot import i18n
 from bot.core.knowledge import Knowledge, build_knowledge
+from bot.faq import model as faq
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -10,7 +10,7 @@ from bot.channels.line_events import LineEvent
 from bot.cli.ask import chat, postback, tapped
 from bot.core.decision import Choice, Decision, Kind, Owner, State
 from bot.core.knowledge import Knowledge
-from bot.patient import decide_event
+from bot.pipeline.plan_line import decide_event
 from bot.store import Conversation, ConversationData
 
 NOW = datetime(2026, 12, 1, 1, 0, tzinfo=UTC)

@@ -11,13 +11,14 @@ from pathlib import Path
 
 import pytest
 
-from bot import faq_lint, i18n
+from bot import i18n
 from bot.clinic import Clinic, Disclosure
 from bot.core import decide
 from bot.core.decision import State
 from bot.core.knowledge import Knowledge, build_knowledge
-from bot.faq import Faq, load
-from bot.faq_rules import utf16_length
+from bot.faq import lint
+from bot.faq.model import Faq, load
+from bot.faq.rules import utf16_length
 from bot.lang import LANGS, Lang
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -135,7 +136,7 @@ def test_english_keeps_every_japanese_hedge(faq: Faq) -> None:
             zip(ja, en, strict=True) if len(ja) == len(en) else [(topic.ja.answer, topic.en.answer)]
         )
         for ja_part, en_part in pairs:
-            for hedge in faq_lint.HEDGES:
+            for hedge in lint.HEDGES:
                 if hedge.ja.search(ja_part) and not hedge.en.search(en_part):
                     dropped.append((topic.id, hedge.ja.pattern, en_part[:40]))
 

@@ -8,7 +8,7 @@ import pytest
 from bot import clinic, i18n
 from bot.clinic import Clinic, Disclosure
 from bot.core.knowledge import build_knowledge
-from bot.faq import FaqError, fill_answers, load_or_raise, placeholder_values
+from bot.faq.model import FaqError, fill_answers, load_or_raise, placeholder_values
 
 ROOT = Path(__file__).resolve().parents[1]
 

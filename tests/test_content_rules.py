@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from bot import faq_lint
-from bot.faq import check, load
-from bot.faq_rules import PLACEHOLDERS, REQUIREMENTS
+from bot.faq import lint
+from bot.faq.model import check, load
+from bot.faq.rules import PLACEHOLDERS, REQUIREMENTS
 
 # A valid topic with the given id and answers; one-line answers keep line numbers fixed:
 # ja.answer is on line 5, en.answer on line 10.
@@ -264,7 +264,7 @@ def test_question_wording_is_not_an_answer(faq_dir: Path) -> None:
 
 def test_every_requirement_applies_to_a_shipped_topic() -> None:
     """No requirement is dead: each names at least one topic of faq-topics.md."""
-    from bot.faq import REQUIRED_TOPICS  # noqa: PLC0415
+    from bot.faq.model import REQUIRED_TOPICS  # noqa: PLC0415
 
     for requirement in REQUIREMENTS:
         assert any(requirement.topics.fullmatch(topic_id) for topic_id in REQUIRED_TOPICS)
@@ -284,14 +284,14 @@ def test_fill_replaces_placeholders_and_unescapes_braces(
     text: str, values: dict[str, str], expected: str
 ) -> None:
     """`{name}` becomes its value; `{{` and `}}` become one brace."""
-    assert faq_lint.fill(text, values) == expected
+    assert lint.fill(text, values) == expected
 
 
 @pytest.mark.parametrize(("text", "error"), [("{x}", KeyError), ("a } b", ValueError)])
 def test_fill_refuses_what_check_reports(text: str, error: type[Exception]) -> None:
     """An unknown name or a lone brace never reaches a patient silently."""
     with pytest.raises(error):
-        faq_lint.fill(text, {})
+        lint.fill(text, {})
 
 
 def test_answer_too_long_once_filled_is_an_error_of_check(faq_dir: Path, tmp_path: Path) -> None:

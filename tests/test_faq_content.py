@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.faq import REQUIRED_TOPICS, Faq, load
+from bot.faq.model import REQUIRED_TOPICS, Faq, load
 from bot.lang import LANGS, Lang
 
 FAQ_DIR = Path(__file__).parents[1] / "faq"

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from bot.core.knowledge import faq_texts
-from bot.faq import Entry, FaqError, Problem, Topic, check, load, load_or_raise
+from bot.faq.model import Entry, FaqError, Problem, Topic, check, load, load_or_raise
 from bot.nlu.reading import write_seed
 
 # A valid topic; the tables below edit it, so their line numbers refer to this layout.

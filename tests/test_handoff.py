@@ -5,7 +5,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from bot.core.decision import Owner
-from bot.handoff import (
+from bot.core.handoff import (
     Handoff,
     Policy,
     PostCard,

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.hours import (
+from bot.core.hours import (
     BusinessHours,
     HoursError,
     add_business_minutes,

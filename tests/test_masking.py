@@ -2,7 +2,7 @@
 
 import pytest
 
-from bot.masking import ADDRESS, DATE, EMAIL, PHONE, mask
+from bot.core.masking import ADDRESS, DATE, EMAIL, PHONE, mask
 
 MASKED = [
     # Phone numbers

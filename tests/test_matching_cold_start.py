@@ -4,9 +4,10 @@ import subprocess
 import sys
 from pathlib import Path
 
-from bot import faq, i18n
+from bot import i18n
 from bot.core.knowledge import build_knowledge, cold_start
 from bot.evaluation import read_cases, run, summarize
+from bot.faq import model as faq
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -2,8 +2,8 @@
 
 from pathlib import Path
 
-from bot import faq
 from bot.core.knowledge import _documents
+from bot.faq import model as faq
 from bot.nlu.features import Weights
 from bot.nlu.matcher import build
 

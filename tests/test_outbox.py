@@ -7,7 +7,7 @@ import json
 import pytest
 
 from bot.core.decision import Choice
-from bot.outbox import (
+from bot.pipeline.outbox import (
     Confirm,
     LineMessage,
     Outbound,

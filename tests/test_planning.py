@@ -1,16 +1,17 @@
 """Planning as tables: what each LINE event needs fetched, and what a plan saves given the
-facts, for patients (`bot.patient`) and staff (`bot.staff`). No event loop, no store."""
+facts, for patients (`bot.pipeline.plan_line`) and staff (`bot.pipeline.plan_staff`). No event
+loop, no store."""
 
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot import handoff
 from bot.channels.line_events import LineEvent
+from bot.core import handoff
 from bot.core.decision import Kind, Owner
 from bot.core.knowledge import Knowledge
-from bot.outbox import (
+from bot.pipeline.outbox import (
     Confirm,
     LineMessage,
     SlackCard,
@@ -19,7 +20,7 @@ from bot.outbox import (
     SlackUpdate,
     retry_key,
 )
-from bot.patient import (
+from bot.pipeline.plan_line import (
     Context,
     Facts,
     Shared,
@@ -29,7 +30,7 @@ from bot.patient import (
     facts_to_plan,
     plan_decided,
 )
-from bot.staff import (
+from bot.pipeline.plan_staff import (
     Pressed,
     StaffReply,
     Tick,

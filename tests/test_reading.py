@@ -3,8 +3,8 @@
 import json
 from pathlib import Path
 
-from bot import faq
 from bot.core.knowledge import faq_texts
+from bot.faq import model as faq
 from bot.nlu.reading import SEED, build_reader, seed_readings
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -9,7 +9,7 @@ from bot import richmenu
 from bot.core.decision import Kind, State
 from bot.core.knowledge import Knowledge
 from bot.lang import Lang
-from bot.patient import decide_postback
+from bot.pipeline.plan_line import decide_postback
 from bot.richmenu import RichMenuError
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -7,10 +7,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from bot import faq, i18n
+from bot import i18n
 from bot.core import decide
 from bot.core.decision import Kind, State
 from bot.core.knowledge import Knowledge, build_knowledge, semantic_texts
+from bot.faq import model as faq
 from bot.nlu import fusion as F  # noqa: N812 - F.Fusion, F.Inputs read better
 from bot.nlu import semantic
 from bot.nlu.semantic import DIM, embed, group, key, seed_is_stale

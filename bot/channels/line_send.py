@@ -67,7 +67,7 @@ class Delivery:
     # connection lost mid-request): a reply token may now be used, a retry key accepted.
     unknown: bool = False
     # How a delivery came about when that is worth counting ("ambiguous_reply": see
-    # `bot.delivery`); None for the ordinary paths.
+    # `bot.pipeline.delivery`); None for the ordinary paths.
     note: str | None = None
 
     @property
@@ -132,7 +132,7 @@ class LineSender:
 
     async def reply_once(self, out: Outgoing) -> Delivery:
         """One reply attempt with `out.reply_token`, nothing else (the caller owns the policy:
-        `bot.delivery`)."""
+        `bot.pipeline.delivery`)."""
         messages = self._prepare(out.texts, out.choices)
         if not messages or not out.reply_token:
             return Delivery("none", ok=False, status=None, error="empty")

@@ -14,9 +14,9 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.channels import slack_cards
+from bot.core.handoff import Card, CardStatus, Handoff
 from bot.core.texts import Gettext
-from bot.handoff import Card, CardStatus, Handoff
-from bot.outbox import SlackCard, SlackErased, SlackOp, SlackThread
+from bot.pipeline.outbox import SlackCard, SlackErased, SlackOp, SlackThread
 from bot.store import Conversation, Store
 
 logger = logging.getLogger(__name__)

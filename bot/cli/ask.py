@@ -16,7 +16,7 @@ from bot.core import decide
 from bot.core.decision import Decision, State
 from bot.core.knowledge import Knowledge
 from bot.lang import DEFAULT_LANG, Lang
-from bot.patient import decide_postback
+from bot.pipeline.plan_line import decide_postback
 
 QUIT = frozenset({"quit", "exit", "終了"})
 MENU = frozenset({"menu", "メニュー"})  # LINE's menu button sends `menu=1`
@@ -118,8 +118,8 @@ def tapped(text: str, last: Decision | None) -> str | None:
 
 
 def postback(data: str, state: State, knowledge: Knowledge) -> Decision:
-    """A tap, decided as the LINE webhook decides it (`bot.patient`); no hand-off was ever
-    opened here, so a deletion has no staff to tell."""
+    """A tap, decided as the LINE webhook decides it (`bot.pipeline.plan_line`); no hand-off was
+    ever opened here, so a deletion has no staff to tell."""
     return decide_postback(data, state.lang or DEFAULT_LANG, state, knowledge)
 
 

@@ -11,7 +11,7 @@ from collections.abc import Callable, Mapping
 from typing import TextIO
 
 from bot.core.knowledge import Knowledge
-from bot.faq import FaqError
+from bot.faq.model import FaqError
 from bot.report import (
     MARKDOWN,
     Period,

@@ -80,7 +80,7 @@ def prepare(config_path: Path, images: Sequence[str], faq_dir: Path) -> Prepared
             f"{config_path}: an image where the rich menu file belongs; give the file first: "
             f"python -m bot richmenu apply config/richmenu.toml {config_path}"
         ]
-    from bot import faq  # noqa: PLC0415
+    from bot.faq import model as faq  # noqa: PLC0415
 
     try:
         topics = faq.load_or_raise(faq_dir).topics

@@ -16,8 +16,8 @@ from collections.abc import Mapping
 from aiohttp import web
 
 from bot.clinic import ClinicError
-from bot.faq import FaqError
-from bot.hours import HoursError
+from bot.core.hours import HoursError
+from bot.faq.model import FaqError
 from bot.settings import Settings, SettingsError, database_url, without_password
 from bot.store import open_store
 

@@ -19,7 +19,7 @@ from datetime import datetime, timedelta
 from typing import Literal
 
 from bot.core.decision import Owner
-from bot.hours import BusinessHours, add_business_minutes, is_open, next_opening
+from bot.core.hours import BusinessHours, add_business_minutes, is_open, next_opening
 from bot.lang import DEFAULT_LANG, Lang
 
 Notice = Literal["waiting", "after_hours", "returned", "closed", "idle", "unreachable"]

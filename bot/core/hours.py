@@ -3,7 +3,7 @@
 The bot tells a patient when staff can answer and how long a wait will be, so it asks "is the
 clinic open now", "when does it next open" and "when have N open minutes passed". Admins edit
 the TOML by hand, so `load` reports every problem at once as `file:line: message` (positions
-come from the TOML scanner in `bot.faq_lint`) and never returns half a schedule. Everything else
+come from the TOML scanner in `bot.faq.lint`) and never returns half a schedule. Everything else
 is pure: time is an argument, datetimes must be aware, and arithmetic runs in UTC so real minutes
 are counted even in a zone with DST. Imports no I/O library.
 
@@ -26,7 +26,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from babel.dates import format_datetime
 from jpholiday import JPHoliday
 
-from bot.faq_lint import Key, Problem, SourceMap, name, scan, toml_problem
+from bot.faq.source import Key, Problem, SourceMap, name, scan, toml_problem
 from bot.lang import Lang
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")  # date.weekday() order

@@ -17,8 +17,8 @@ from pathlib import Path
 from types import MappingProxyType
 
 from bot.clinic import Clinic
-from bot.faq import Faq, fill_answers
-from bot.faq_lint import without_placeholders
+from bot.faq.lint import without_placeholders
+from bot.faq.model import Faq, fill_answers
 from bot.i18n import Catalogs
 from bot.lang import LANGS
 from bot.nlu import fusion as fusion_weights

@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterable
 from bot.clinic import Clinic
 from bot.core import crisis_lines
 from bot.core.decision import Choice
-from bot.faq import Faq, Topic
+from bot.faq.model import Faq, Topic
 from bot.i18n import Catalogs
 from bot.lang import Lang
 

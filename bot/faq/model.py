@@ -3,8 +3,9 @@
 Clinic admins edit these files by hand, so loading reports every problem at once as
 `file:line: message` and gives no `Faq` while any error remains; the server keeps the FAQ it
 has until the files are fixed. The model is plain frozen data so the pure core can take it as
-an argument. The rules live in `bot.faq_rules`, line lookup and the wording checks in
-`bot.faq_lint`. This module reads only the directory it is given and keeps no state.
+an argument. The rules live in `bot.faq.rules`, the wording checks in `bot.faq.lint`, where a
+problem sits in a file in `bot.faq.source`. This module reads only the directory it is given
+and keeps no state.
 
 Answers may name the clinic's facts as `{phone}`, `{product_source}` … (`PLACEHOLDERS`);
 `fill_answers` puts in the values of `config/clinic.toml`, in each answer's language, so the
@@ -20,8 +21,8 @@ from types import MappingProxyType
 from typing import TextIO
 
 from bot import clinic
-from bot.faq_lint import Problem, fill
-from bot.faq_rules import (
+from bot.faq.lint import fill
+from bot.faq.rules import (
     CLINIC_PLACEHOLDERS,
     DISCLOSURE_PLACEHOLDERS,
     MAX_TEXT,
@@ -31,6 +32,7 @@ from bot.faq_rules import (
     inspect,
     utf16_length,
 )
+from bot.faq.source import Problem
 from bot.lang import LANGS, Lang
 
 __all__ = [
@@ -208,7 +210,7 @@ def _richmenu_problems(path: Path, files: list[FaqFile]) -> list[Problem]:
 
 
 def _hours_problems(path: Path) -> list[Problem]:
-    from bot import hours  # noqa: PLC0415 - babel and jpholiday: only when there is a file
+    from bot.core import hours  # noqa: PLC0415 - babel and jpholiday: only when there is a file
 
     try:
         hours.load(path)

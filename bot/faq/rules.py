@@ -2,7 +2,7 @@
 
 A rule never stops the others: a file with a syntax error is skipped, but every other file and
 every rule that spans files still runs, so one `faq check` lists everything at once. Rules read
-the raw parsed TOML (they must cope with any shape an admin can type); `bot.faq` builds the
+the raw parsed TOML (they must cope with any shape an admin can type); `bot.faq.model` builds the
 model only after no error is left, so it can trust the shape.
 
 Besides the shape, the content review's findings are rules too (docs/content-review.md): the
@@ -22,17 +22,8 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-from bot.faq_lint import (
-    Key,
-    Problem,
-    SourceMap,
-    fill,
-    flag_hedges,
-    flag_placeholders,
-    flag_wording,
-    name,
-    scan,
-)
+from bot.faq.lint import fill, flag_hedges, flag_placeholders, flag_wording
+from bot.faq.source import Key, Problem, SourceMap, name, scan
 from bot.lang import LANGS, Lang
 
 OUT_OF_SCOPE = "out_of_scope"

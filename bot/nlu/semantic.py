@@ -243,8 +243,8 @@ def build_space(
 
 def _main(argv: Sequence[str]) -> int:
     """`python -m bot.nlu.semantic [FAQ_DIR]`: write the seed of the shipped FAQ's vectors."""
-    from bot import faq  # noqa: PLC0415
     from bot.core.knowledge import semantic_texts  # noqa: PLC0415
+    from bot.faq import model as faq  # noqa: PLC0415
 
     directory = Path(argv[0]) if argv else Path(__file__).parents[2] / "faq"
     loaded = faq.load_or_raise(directory)

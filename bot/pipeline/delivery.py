@@ -12,7 +12,7 @@ Why this order and these rules (measured failures, docs/architecture.md "Deliver
   `X-Line-Retry-Key`, which LINE executes once however often it is repeated (409 after that).
 - The one case left ambiguous is a reply whose outcome is unknown when the token goes stale:
   it is pushed (a possible duplicate beats a lost answer) and counted (`AMBIGUOUS`, the
-  row's result). Heartbeat leases (`bot.worker`) make it rare: a crashed process's event is
+  row's result). Heartbeat leases (`bot.pipeline.worker`) make it rare: a crashed process's event is
   taken over within seconds, while its token is still fresh.
 """
 

@@ -3,11 +3,11 @@
 Events come from LINE (a patient), Slack (staff) or the deadline timer. The plan (new state and
 the messages it produces) is saved in one transaction before anything is sent, so a crash never
 decides twice; then each message is sent and marked. How a LINE message is sent (the reply
-token while fresh, then push with its `X-Line-Retry-Key`) is `bot.delivery`. A message LINE or
-Slack cannot take yet (5xx, timeout, rate limit, unreachable) stays in the outbox and the event
-waits (`RetryLaterError`, backoff with jitter) until it is delivered, refused, or its deadline
-(`DELIVERY_DEADLINE_MINUTES`) passes, when staff are alerted once. The patient's later events
-wait behind it, so their order holds. The monthly-quota 429 hands the patient to staff.
+token while fresh, then push with its `X-Line-Retry-Key`) is `bot.pipeline.delivery`. A message
+LINE or Slack cannot take yet (5xx, timeout, rate limit, unreachable) stays in the outbox and
+the event waits (`RetryLaterError`, backoff with jitter) until it is delivered, refused, or its
+deadline (`DELIVERY_DEADLINE_MINUTES`) passes, when staff are alerted once. The patient's later
+events wait behind it, so their order holds. The monthly-quota 429 hands the patient to staff.
 
 A patient's confirmed "delete my data" is the one event whose plan is not committed: the store
 erases the patient (`Store.forget`) and saves, in the same transaction, the two messages that
@@ -22,16 +22,15 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
-from bot import handoff
 from bot.channels.line_events import LineEvent, translate
 from bot.channels.line_send import Delivery, LineSender, Outgoing
 from bot.channels.slack_desk import DeskResult, SlackDesk
-from bot.core import texts
+from bot.core import handoff, texts
 from bot.core.decision import Owner
 from bot.core.knowledge import Knowledge
-from bot.delivery import deliver_line
 from bot.logs import PatientTag, fields
-from bot.outbox import (
+from bot.pipeline.delivery import deliver_line
+from bot.pipeline.outbox import (
     LineMessage,
     Payload,
     SlackCard,
@@ -42,8 +41,9 @@ from bot.outbox import (
     readable,
     retry_key,
 )
-from bot.patient import Context, Profile, Sources, bilingual, plan_line_event
-from bot.staff import Plan, plan_staff_event, read_staff_event
+from bot.pipeline.plan_line import Context, Profile, Sources, bilingual, plan_line_event
+from bot.pipeline.plan_staff import Plan, plan_staff_event, read_staff_event
+from bot.pipeline.worker import RetryLaterError
 from bot.store import (
     AuditEntry,
     Claimed,
@@ -54,7 +54,6 @@ from bot.store import (
     Store,
     Undelivered,
 )
-from bot.worker import RetryLaterError
 
 logger = logging.getLogger(__name__)
 
@@ -359,8 +358,8 @@ async def _deliver_erased(claimed: Claimed, rows: list[OutgoingRow], services: S
 async def _send_line(
     claimed: Claimed, row: OutgoingRow, body: LineMessage, services: Services
 ) -> Delivery:
-    """One delivery attempt by `bot.delivery`'s rules, minding an attempt a crash or timeout
-    left unfinished (the row is still `sending`, with the method it was trying)."""
+    """One delivery attempt by `bot.pipeline.delivery`'s rules, minding an attempt a crash or
+    timeout left unfinished (the row is still `sending`, with the method it was trying)."""
     out = Outgoing(
         user_id=body.user_id,
         texts=body.texts,

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import TypeVar, cast, get_args
 
 from bot.core.decision import Choice
-from bot.handoff import CardStatus, ThreadLine
+from bot.core.handoff import CardStatus, ThreadLine
 from bot.lang import LANGS, Lang
 from bot.store import Channel, Json, NewOutgoing
 

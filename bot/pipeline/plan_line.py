@@ -22,15 +22,15 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Literal, cast
 
-from bot import core, handoff
+from bot import core
 from bot.channels.line_events import LineEvent
-from bot.core import privacy, texts
+from bot.core import handoff, privacy, texts
 from bot.core.decision import Decision, Kind, Owner, PrivacyAction, State
 from bot.core.knowledge import Knowledge
+from bot.core.masking import mask
 from bot.lang import DEFAULT_LANG, Lang
-from bot.masking import mask
-from bot.outbox import LineMessage, Outbound, SlackErased, SlackThread, retry_key, slack
-from bot.staff import Plan, effects
+from bot.pipeline.outbox import LineMessage, Outbound, SlackErased, SlackThread, retry_key, slack
+from bot.pipeline.plan_staff import Plan, effects
 from bot.store import AuditEntry, Conversation, ConversationData
 
 Profile = Callable[[str], Awaitable[tuple[str | None, str | None]]]  # -> (name, language)

@@ -12,13 +12,12 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import cast, get_args
 
-from bot import handoff
-from bot.core import texts
+from bot.core import handoff, texts
 from bot.core.decision import Owner
+from bot.core.hours import format_opening
 from bot.core.knowledge import Knowledge
-from bot.hours import format_opening
 from bot.lang import DEFAULT_LANG, Lang
-from bot.outbox import (
+from bot.pipeline.outbox import (
     Confirm,
     LineMessage,
     Outbound,

@@ -10,7 +10,7 @@ import json
 import logging
 from collections.abc import Callable
 
-from bot.handoff import Policy, next_deadline
+from bot.core.handoff import Policy, next_deadline
 from bot.store import Clock, NewEvent, Store, StoreUnavailableError
 
 logger = logging.getLogger(__name__)

@@ -20,7 +20,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Literal, Protocol
 
 from bot.core.decision import Owner
-from bot.handoff import Handoff
+from bot.core.handoff import Handoff
 from bot.lang import Lang
 
 Source = Literal["line", "slack", "timer"]

@@ -25,7 +25,7 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import cast
 
-from bot.handoff import Card, Handoff
+from bot.core.handoff import Card, Handoff
 from bot.lang import DEFAULT_LANG, LANGS, Lang
 from bot.logs import fields as fields_of
 from bot.store import ConversationData, Json, Undelivered

@@ -126,7 +126,7 @@ async def test_reply_429_is_retryable_and_does_not_push(
     sender: LineSender, line_standin: LineStandin
 ) -> None:
     """A rate-limited reply is not turned into a push, which would cost quota and hit 429 too;
-    it is retryable (bot.delivery tries the token again), not an alert."""
+    it is retryable (bot.pipeline.delivery tries the token again), not an alert."""
     line_standin.script(REPLY, Forced(status=429, body=RATE_LIMIT))
 
     delivery = await sender.send(outgoing(token=TOKEN))
@@ -161,7 +161,7 @@ async def test_push_gives_up_after_its_attempts(
     delivery = await sender.send(outgoing())
 
     assert delivery == Delivery("push", ok=False, status=503, error="server_error", unknown=True)
-    assert delivery.retryable  # the outbox tries again later (bot.conversation)
+    assert delivery.retryable  # the outbox tries again later (bot.pipeline.handle)
     assert len(line_standin.calls(PUSH)) == 4
     assert delays == [0.5, 1.0, 2.0]
 

@@ -35,7 +35,7 @@ from bot.channels.line_richmenu import Upload, delete, point_alias, rich_menu_re
 from bot.cli.richmenu import Prepared, apply_with_sdk, prepare
 from bot.core.decision import Kind, State
 from bot.core.knowledge import Knowledge
-from bot.patient import decide_postback
+from bot.pipeline.plan_line import decide_postback
 from bot.settings import RichMenuSettings, Secret
 from tests.standins.fixtures import client_for
 from tests.standins.line_richmenu import TOKEN, Call, RichMenuStandin

@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 
 from bot.app import RUNTIME
-from bot.outbox import retry_key
-from bot.scheduler import due_events
+from bot.pipeline.outbox import retry_key
+from bot.pipeline.scheduler import due_events
 from tests.server import events
 from tests.server.conftest import Bot, StartBot, slack_env
 from tests.standins import slack_requests as sr

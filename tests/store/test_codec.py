@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from bot.core.decision import Owner
-from bot.handoff import Card, Handoff, Policy, next_deadline, open_handoff, tick
+from bot.core.handoff import Card, Handoff, Policy, next_deadline, open_handoff, tick
 from bot.store import ConversationData, Undelivered
 from bot.store.codec import decode_data, encode_data
 

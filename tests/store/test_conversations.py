@@ -6,7 +6,7 @@ from dataclasses import replace
 from datetime import timedelta
 
 from bot.core.decision import Owner
-from bot.handoff import Card, Handoff
+from bot.core.handoff import Card, Handoff
 from bot.store import Claimed, Conversation, ConversationData, NewOutgoing, Store
 from tests.store.builders import LEASE, NOW, FakeClock, event
 

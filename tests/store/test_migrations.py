@@ -25,7 +25,7 @@ import asyncpg  # type: ignore[import-untyped]  # asyncpg ships no type hints
 import pytest
 
 from bot.core.decision import Owner
-from bot.handoff import Handoff
+from bot.core.handoff import Handoff
 from bot.store import ConversationData, open_store, schema
 from bot.store import postgres as pg_backend
 from bot.store.schema import POSTGRES_TYPES, SCHEMA_VERSION, SQLITE_TYPES, STEPS, ColumnTypes

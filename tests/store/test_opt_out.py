@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import timedelta
 
-from bot.handoff import Card, Handoff
+from bot.core.handoff import Card, Handoff
 from bot.store import AuditEntry, Conversation, ConversationData, NewOutgoing, Store
 from tests.store.builders import LEASE, NOW, FakeClock, answer, event
 from tests.store.conftest import Backend

@@ -10,25 +10,25 @@ from functools import partial
 
 import pytest
 
-from bot import conversation
+from bot.core.handoff import Handoff
 from bot.core.knowledge import Knowledge
-from bot.handoff import Handoff
 from bot.logs import PatientTag
+from bot.pipeline import handle as pipeline
+from bot.pipeline.worker import Worker
 from bot.store import Claimed, ConversationData, NewOutgoing, Store
-from bot.worker import Worker
 from tests.store.builders import LEASE, NOW, FakeClock, event
 from tests.store.conftest import Backend
 
 SECRET = "SECRET-WORDS-ZQX"
 
 
-def services(store: Store, knowledge: Knowledge, clock: FakeClock) -> conversation.Services:
+def services(store: Store, knowledge: Knowledge, clock: FakeClock) -> pipeline.Services:
     """Enough of the services for events that never reach LINE."""
 
     async def no_profile(_: str) -> tuple[None, None]:
         return None, None
 
-    return conversation.Services(
+    return pipeline.Services(
         store=store,
         knowledge=lambda: knowledge,
         sender=None,  # type: ignore[arg-type]  # never reached: nothing is sent to LINE
@@ -83,7 +83,7 @@ async def test_unreadable_outbox_row_fails_the_event_and_reaches_staff(
         failed.append(error)
         gave_up.set()
 
-    handle = partial(conversation.handle, services=services(store, knowledge, clock))
+    handle = partial(pipeline.handle, services=services(store, knowledge, clock))
     worker = Worker(
         store, handle, clock=clock, max_attempts=2, on_retry=on_retry, on_failed=on_failed
     )

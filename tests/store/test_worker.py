@@ -6,8 +6,8 @@ from datetime import timedelta
 
 import pytest
 
+from bot.pipeline.worker import RetryLaterError, Worker
 from bot.store import Claimed, Store
-from bot.worker import RetryLaterError, Worker
 from tests.store.builders import FakeClock, event
 
 
@@ -68,7 +68,7 @@ async def test_a_failing_hook_does_not_stop_the_worker(
         raise ConnectionError
 
     worker = Worker(store, handle, clock=clock, on_retry=on_retry)
-    with caplog.at_level(logging.ERROR, logger="bot.worker"):
+    with caplog.at_level(logging.ERROR, logger="bot.pipeline.worker"):
         await _run_until(worker, succeeded)
 
     assert attempts == [1, 2]
