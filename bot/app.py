@@ -283,7 +283,9 @@ def _slack_client(
     if settings.slack is None:
         return None, None
     client = AsyncWebClient(
-        token=settings.slack.bot_token.reveal(), base_url=settings.slack.api_base
+        token=settings.slack.bot_token.reveal(),
+        base_url=settings.slack.api_base,
+        timeout=settings.slack.timeout_seconds,
     )
     staff_text = runtime.knowledge.catalogs[settings.staff_lang].gettext
     return client, SlackDesk(client, settings.slack.staff_channel, store, staff_text)

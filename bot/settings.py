@@ -195,6 +195,9 @@ class SlackSettings:
     signing_secret: Secret
     staff_channel: str
     api_base: str
+    # One Web API call's timeout: a post whose answer is lost is looked for before it is
+    # posted again (slack_desk), so a short timeout costs no duplicate.
+    timeout_seconds: int
 
 
 @dataclass(frozen=True)
@@ -362,6 +365,7 @@ def _slack(read: _Env) -> SlackSettings | None:
         Secret(read.env.get("SLACK_SIGNING_SECRET", "")),
         read.text("SLACK_STAFF_CHANNEL"),
         base if base.endswith("/") else base + "/",
+        read.integer("SLACK_TIMEOUT_SECONDS", 10, 1, 30),
     )
 
 

@@ -15,6 +15,7 @@ from bot.core.triage import EMERGENCY_CATEGORIES
 TOKYO = ZoneInfo("Asia/Tokyo")
 ACTIONS = {"take_over": "handoff_take", "return": "handoff_return", "close": "handoff_close"}
 METADATA_TYPE = "clinic_handoff"
+LINE_METADATA_TYPE = "clinic_handoff_line"
 
 Blocks = list[dict[str, Any]]
 
@@ -141,6 +142,12 @@ def metadata(conversation: str, handoff: str) -> dict[str, Any]:
         "event_type": METADATA_TYPE,
         "event_payload": {"conversation": conversation, "handoff": handoff},
     }
+
+
+def line_metadata(key: str) -> dict[str, Any]:
+    """Slack message metadata on a line the bot posts in a thread: its outbox row's retry key,
+    so that a post whose answer was lost is found in the thread instead of posted again."""
+    return {"event_type": LINE_METADATA_TYPE, "event_payload": {"key": key}}
 
 
 def thread_line(what: str, text: str, _: Gettext) -> str:

@@ -34,7 +34,7 @@ from bot.pipeline.outbox import (
     LineMessage,
     Payload,
     SlackCard,
-    SlackErased,
+    SlackOp,
     Unreadable,
     decode,
     encode,
@@ -257,62 +257,28 @@ async def _deliver(
 
     Each LINE message is audited with the patient's text only while `keeps_text`; one that
     carries the privacy notice is audited as the notice shown too."""
-    store, outcome, finished = services.store, "none", False
-    for row in rows:
-        if row.status in ("sent", "failed") or row.payload is None:
-            continue
+    outcome, finished = "none", False
+    for row in _unsent(rows):
         body = _read(row)
         if not isinstance(body, LineMessage):
-            await store.mark_outgoing(row.id, "sending", "slack", row.result, services.clock())
-            current = await store.conversation(conv.id) or conv
-            if services.desk is None:
-                await store.mark_outgoing(
-                    row.id, "failed", "slack", "not_configured", services.clock()
-                )
-                continue
-            result = await services.desk.send(current, body)
-            if result.retryable:
-                await _hold(claimed, row, result, services)
-                logger.error(
-                    "ALERT: slack message undelivered past its deadline",
-                    extra=fields(conversation=conv.id, error=result.error),
-                )
-            status: OutgoingStatus = "sent" if result.ok else "failed"
-            await store.mark_outgoing(row.id, status, "slack", result.error, services.clock())
+            await _deliver_slack(claimed, row, body, conv, services)
             continue
-        delivery = await _send_line(claimed, row, body, services)
-        if delivery.retryable:
-            await _hold(claimed, row, delivery, services)
-            await _alert(claimed, conv, f"undelivered_past_deadline:{delivery.error}", services)
-        elif delivery.error == "quota_exceeded":
-            await _quota_reached(claimed, conv, services)
-        status = "sent" if delivery.ok else "failed"
         # Nothing follows a delivered last message but logging, so it may finish the event.
-        finished = delivery.ok and row is rows[-1] and not body.confirm
-        audit = AuditEntry(
+        last = row is rows[-1] and not body.confirm
+        audited = AuditEntry(
             at=services.clock(),
             conversation_id=conv.id,
             user_key=conv.user_key,
             topic=body.topic,
             content_hash=body.content_hash,
             lang=body.lang,
-            method=delivery.method,
-            result=delivery.error or "ok",
+            method=None,
+            result="",
             text=event.text if event and keeps_text else None,
             kind=body.kind,
         )
-        audits = [audit]
-        if body.notice:
-            audits.append(replace(audit, topic=None, content_hash=None, text=None, kind=NOTICE))
-        await store.mark_outgoing(
-            row.id,
-            status,
-            delivery.method,
-            delivery.error or delivery.note,  # note: the counted ambiguous case
-            services.clock(),
-            audit=audits,
-            finish=claimed.id if finished else None,
-        )
+        delivery = await _deliver_line(claimed, row, body, services, conv, audited, last)
+        finished = delivery.ok and last
         if body.confirm is not None and services.desk is not None:
             confirm = body.confirm
             await services.desk.confirm(confirm.ts, confirm.thread, delivery.ok, delivery.error)
@@ -328,31 +294,85 @@ async def _deliver_erased(claimed: Claimed, rows: list[OutgoingRow], services: S
     The patient is gone from the store, so nothing is audited per message (the erasure has
     its own audit entry) and the rows' payloads are emptied as they are marked.
     """
-    store = services.store
-    for row in rows:
-        if row.status in ("sent", "failed") or row.payload is None:
-            continue
+    for row in _unsent(rows):
         body = _read(row)
         if not isinstance(body, LineMessage):
-            await store.mark_outgoing(row.id, "sending", "slack", row.result, services.clock())
-            if not isinstance(body, SlackErased):  # an erasure plans no other Slack operation
-                result = DeskResult(ok=False, error="not_an_erasure_note")
-            elif services.desk is None:
-                result = DeskResult(ok=False, error="not_configured")
-            else:
-                result = await services.desk.erased(body.thread)
-            status: OutgoingStatus = "sent" if result.ok else "failed"
-            await store.mark_outgoing(row.id, status, "slack", result.error, services.clock())
+            await _deliver_slack(claimed, row, body, None, services)
             continue
-        delivery = await _send_line(claimed, row, body, services)
-        if delivery.retryable:
-            await _hold(claimed, row, delivery, services)
-        status = "sent" if delivery.ok else "failed"
-        await store.mark_outgoing(row.id, status, delivery.method, delivery.error, services.clock())
+        delivery = await _deliver_line(claimed, row, body, services)
         if not delivery.ok:
             logger.warning(
                 "line deletion confirmation undelivered", extra=fields(error=delivery.error)
             )
+
+
+def _unsent(rows: list[OutgoingRow]) -> list[OutgoingRow]:
+    return [row for row in rows if row.status not in ("sent", "failed") and row.payload is not None]
+
+
+async def _deliver_line(
+    claimed: Claimed,
+    row: OutgoingRow,
+    body: LineMessage,
+    services: Services,
+    conv: Conversation | None = None,
+    audited: AuditEntry | None = None,
+    finishes: bool = False,
+) -> Delivery:
+    """Send one LINE row and mark it, with its audit entry (`audited`, completed with the
+    outcome) and the event's finish when it `finishes` it. An undelivered row is held for a
+    later attempt (raises `RetryLaterError`) until its deadline, then staff are alerted."""
+    delivery = await _send_line(claimed, row, body, services)
+    if delivery.retryable:
+        await _hold(claimed, row, delivery, services)
+        if conv is not None:
+            await _alert(claimed, conv, f"undelivered_past_deadline:{delivery.error}", services)
+    elif delivery.error == "quota_exceeded" and conv is not None:
+        await _quota_reached(claimed, conv, services)
+    audits: list[AuditEntry] = []
+    if audited is not None:
+        entry = replace(
+            audited, at=services.clock(), method=delivery.method, result=delivery.error or "ok"
+        )
+        audits.append(entry)
+        if body.notice:
+            audits.append(replace(entry, topic=None, content_hash=None, text=None, kind=NOTICE))
+    await services.store.mark_outgoing(
+        row.id,
+        "sent" if delivery.ok else "failed",
+        delivery.method,
+        delivery.error or delivery.note,  # note: the counted ambiguous case
+        services.clock(),
+        audit=audits,
+        finish=claimed.id if delivery.ok and finishes else None,
+    )
+    return delivery
+
+
+async def _deliver_slack(
+    claimed: Claimed,
+    row: OutgoingRow,
+    body: SlackOp,
+    conv: Conversation | None,
+    services: Services,
+) -> None:
+    """Carry out one saved Slack operation and mark it. A row already `sending` was tried
+    before with an unknown outcome, so the desk looks for the post before making it again."""
+    store, unsure = services.store, row.status == "sending"
+    await store.mark_outgoing(row.id, "sending", "slack", row.result, services.clock())
+    if services.desk is None:
+        await store.mark_outgoing(row.id, "failed", "slack", "not_configured", services.clock())
+        return
+    current = (await store.conversation(conv.id) or conv) if conv is not None else None
+    result = await services.desk.send(current, body, key=row.retry_key, unsure=unsure)
+    if result.retryable:
+        await _hold(claimed, row, result, services)
+        logger.error(
+            "ALERT: slack message undelivered past its deadline",
+            extra=fields(conversation=conv.id if conv else None, error=result.error),
+        )
+    status: OutgoingStatus = "sent" if result.ok else "failed"
+    await store.mark_outgoing(row.id, status, "slack", result.error, services.clock())
 
 
 async def _send_line(
