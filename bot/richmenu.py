@@ -35,9 +35,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal, TypeGuard
 
-from bot.faq.rules import utf16_length
 from bot.faq.source import Problem, SourceMap, scan, toml_problem
 from bot.lang import DEFAULT_LANG, LANGS, Lang
+from bot.line_limits import MAX_DATA_CHARS, MAX_LABEL_CHARS, utf16_length
 
 NAME_PREFIX = "clinic-bot:"  # rich menu names `clinic-bot:ja`: ours, replaced on each apply
 ALIAS_PREFIX = "clinic-bot-"  # alias ids `clinic-bot-ja`, `clinic-bot-en`
@@ -48,8 +48,6 @@ MAX_IMAGE_BYTES = (
 )
 MAX_AREAS = 20
 MAX_CHAT_BAR = 14
-MAX_LABEL = 20
-MAX_DATA = 300
 
 POSTBACKS = "topic=<topic id>, menu=1, staff=asked or staff=<topic id>"
 
@@ -346,7 +344,7 @@ class _Checker:
             return None
         self.unknown_keys(key, table, ("bounds", "postback", "switch_language", "label"))
         bounds = self.bounds(where, key, table.get("bounds"), size)
-        labels = self.texts((*key, "label"), table.get("label"), MAX_LABEL)
+        labels = self.texts((*key, "label"), table.get("label"), MAX_LABEL_CHARS)
         postback = table.get("postback")
         switch = table.get("switch_language", False)
         if not isinstance(switch, bool):
@@ -390,8 +388,8 @@ class _Checker:
         known = self.topics is None or argument in self.topics
         if field == "lang":
             problem = "use switch_language = true, which also switches the menu"
-        elif len(value) > MAX_DATA:
-            problem = f"{len(value)} characters; LINE allows {MAX_DATA}"
+        elif len(value) > MAX_DATA_CHARS:
+            problem = f"{len(value)} characters; LINE allows {MAX_DATA_CHARS}"
         elif field == "topic" and argument and known:
             return True
         elif field == "topic" and argument:

@@ -18,8 +18,8 @@ from bot.core.decision import State
 from bot.core.knowledge import Knowledge, build_knowledge
 from bot.faq import lint
 from bot.faq.model import Faq, load
-from bot.faq.rules import utf16_length
 from bot.lang import LANGS, Lang
+from bot.line_limits import utf16_length
 
 ROOT = Path(__file__).resolve().parents[1]
 NOW = datetime(2026, 12, 1, 10, 0, tzinfo=UTC)

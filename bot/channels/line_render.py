@@ -22,14 +22,17 @@ from linebot.v3.messaging import (
 )
 
 from bot.core.decision import Choice
+from bot.line_limits import (
+    MAX_DATA_CHARS,
+    MAX_LABEL_CHARS,
+    MAX_MESSAGES,
+    MAX_QUICK_REPLIES,
+    MAX_TEXT_UNITS,
+    utf16_length,
+)
 
 logger = logging.getLogger(__name__)
 
-MAX_MESSAGES = 5
-MAX_TEXT_UNITS = 5000
-MAX_QUICK_REPLIES = 13
-MAX_LABEL_CHARS = 20
-MAX_DATA_CHARS = 300
 ELLIPSIS = "…"
 
 # Cut points, best first. Each pattern matches the separator that ends a piece; the separator stays
@@ -40,11 +43,6 @@ _LINE = re.compile(r"\n")
 _SENTENCE = re.compile(r"(?:(?<=[。．！？])|(?<=[.!?])(?=\s))\s*")
 _CUTS = (_PARAGRAPH, _LINE, _SENTENCE)
 _ZWJ = "\u200d"
-
-
-def utf16_len(text: str) -> int:
-    """Length as LINE counts it: UTF-16 code units, so 🍎 and 𠀋 count 2 (platform notes 1.8)."""
-    return len(text.encode("utf-16-le")) // 2
 
 
 def render(texts: Sequence[str], choices: Sequence[Choice]) -> list[Message]:
@@ -70,7 +68,7 @@ def _fit(texts: Sequence[str]) -> list[str]:
     if len(chunks) <= MAX_MESSAGES:
         return chunks
     logger.warning("line text truncated: %d messages needed, %d allowed", len(chunks), MAX_MESSAGES)
-    last = _hard_cut(chunks[MAX_MESSAGES - 1], MAX_TEXT_UNITS - utf16_len(ELLIPSIS))[0]
+    last = _hard_cut(chunks[MAX_MESSAGES - 1], MAX_TEXT_UNITS - utf16_length(ELLIPSIS))[0]
     return [*chunks[: MAX_MESSAGES - 1], last.rstrip() + ELLIPSIS]
 
 
@@ -86,14 +84,14 @@ def split_text(text: str, limit: int = MAX_TEXT_UNITS) -> list[str]:
 
 def _split(text: str, limit: int, level: int) -> list[str]:
     """Greedily pack the pieces that `_CUTS[level]` makes; split oversize ones one level down."""
-    if utf16_len(text) <= limit:
+    if utf16_length(text) <= limit:
         return [text]
     if level == len(_CUTS):
         return _hard_cut(text, limit)
     chunks: list[str] = []
     current, units = "", 0
     for piece in _pieces(text, _CUTS[level]):
-        size = utf16_len(piece)
+        size = utf16_length(piece)
         if units + size <= limit:
             current, units = current + piece, units + size
             continue
@@ -105,7 +103,7 @@ def _split(text: str, limit: int, level: int) -> list[str]:
             # its tail may still share a message with what follows.
             *done, current = _split(piece, limit, level + 1)
             chunks.extend(done)
-            units = utf16_len(current)
+            units = utf16_length(current)
     chunks.append(current)
     return chunks
 

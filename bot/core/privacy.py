@@ -14,6 +14,7 @@ from bot.core import texts
 from bot.core.decision import Choice, Decision, Kind, PrivacyAction, State
 from bot.core.knowledge import Knowledge
 from bot.lang import Lang
+from bot.line_limits import MAX_QUICK_REPLIES
 from bot.nlu.normalize import fold_kana, normalize
 
 
@@ -209,4 +210,4 @@ def with_notice(decision: Decision, k: Knowledge, *, always: bool = False) -> De
 
 def _with_stop(choices: tuple[Choice, ...], stop: Choice) -> tuple[Choice, ...]:
     """The "don't keep my messages" quick reply, kept within LINE's 13 by dropping the last."""
-    return texts.limited((*choices[: texts.MAX_QUICK_REPLIES - 1], stop))
+    return texts.limited((*choices[: MAX_QUICK_REPLIES - 1], stop))

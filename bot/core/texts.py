@@ -12,8 +12,7 @@ from bot.core.decision import Choice
 from bot.faq.model import Faq, Topic
 from bot.i18n import Catalogs
 from bot.lang import Lang
-
-MAX_QUICK_REPLIES = 13
+from bot.line_limits import MAX_QUICK_REPLIES
 
 Gettext = Callable[[str], str]
 Text = Callable[[Gettext], str]  # one of the texts below, looked up when the language is known

@@ -25,15 +25,14 @@ from bot.faq.lint import fill
 from bot.faq.rules import (
     CLINIC_PLACEHOLDERS,
     DISCLOSURE_PLACEHOLDERS,
-    MAX_TEXT,
     PLACEHOLDERS,
     FaqFile,
     check_filled,
     inspect,
-    utf16_length,
 )
 from bot.faq.source import Problem
 from bot.lang import LANGS, Lang
+from bot.line_limits import MAX_TEXT_UNITS, utf16_length
 
 __all__ = [
     "PLACEHOLDERS",
@@ -253,10 +252,10 @@ def fill_answers(faq: Faq, facts: clinic.Clinic) -> Faq:
         entries = {lang: _filled(topic.entry(lang), values[lang]) for lang in LANGS}
         for lang, entry in entries.items():
             size = utf16_length(entry.answer)
-            if size > MAX_TEXT:
+            if size > MAX_TEXT_UNITS:
                 message = (
                     f"{lang}.answer of {topic_id!r} is {size:,} characters once the clinic's"
-                    f" values are filled in; LINE allows {MAX_TEXT:,}"
+                    f" values are filled in; LINE allows {MAX_TEXT_UNITS:,}"
                 )
                 problems.append(Problem(topic.path, 1, message))
         topics[topic_id] = replace(topic, ja=entries["ja"], en=entries["en"])

@@ -25,11 +25,10 @@ from typing import Any
 from bot.faq.lint import fill, flag_hedges, flag_placeholders, flag_wording
 from bot.faq.source import Key, Problem, SourceMap, name, scan
 from bot.lang import LANGS, Lang
+from bot.line_limits import MAX_LABEL_CHARS, MAX_TEXT_UNITS, utf16_length
 
 OUT_OF_SCOPE = "out_of_scope"
 MAX_MENU = 12  # the main topic menu is one row of quick replies
-MAX_LABEL = 20  # LINE's quick-reply label limit
-MAX_TEXT = 5000  # LINE's text-message limit, in UTF-16 code units
 
 _ID = re.compile(r"[a-z0-9_]+(?:\.[a-z0-9_]+)*")
 _SYNTAX = re.compile(r"(?P<message>.*) \(at line (?P<line>\d+), column (?P<column>\d+)\)$")
@@ -236,11 +235,6 @@ def question_key(question: str) -> str:
     return re.sub(r"[?!]+$", "", folded)
 
 
-def utf16_length(text: str) -> int:
-    """Length as LINE counts it: a character outside the BMP, such as an emoji, counts twice."""
-    return len(text.encode("utf-16-le")) // 2
-
-
 def _parse(path: Path) -> FaqFile | Problem:
     try:
         raw = path.read_bytes()
@@ -335,7 +329,7 @@ def _check_entry(file: FaqFile, lang: Lang) -> list[Problem]:
     ]
     texts = [((lang, field), table.get(field)) for field in ("label", "answer")]
     for key, text in [*texts, *file.strings((lang, "questions"))]:
-        limit = MAX_LABEL if key[1] == "label" else MAX_TEXT
+        limit = MAX_LABEL_CHARS if key[1] == "label" else MAX_TEXT_UNITS
         size = utf16_length(text.strip()) if isinstance(text, str) else 0
         if size > limit:
             message = f"{name(key)} is {size:,} characters; LINE allows {limit:,} (emoji count 2)"
@@ -397,10 +391,10 @@ def check_filled(files: list[FaqFile], values: Mapping[Lang, Mapping[str, str]])
                 size = utf16_length(fill(answer.strip(), values[lang]))
             except (KeyError, ValueError):  # reported by flag_placeholders
                 continue
-            if size > MAX_TEXT:
+            if size > MAX_TEXT_UNITS:
                 message = (
                     f"{name((lang, 'answer'))} is {size:,} characters once the clinic's values"
-                    f" are filled in (config/clinic.toml); LINE allows {MAX_TEXT:,}"
+                    f" are filled in (config/clinic.toml); LINE allows {MAX_TEXT_UNITS:,}"
                 )
                 problems.append(file.problem((lang, "answer"), message))
     return problems

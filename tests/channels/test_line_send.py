@@ -6,9 +6,9 @@ import re
 import pytest
 from linebot.v3.messaging import AsyncMessagingApi
 
-from bot.channels.line_render import utf16_len
 from bot.channels.line_send import Delivery, LineSender, Outgoing, render
 from bot.core.decision import Choice
+from bot.line_limits import utf16_length
 from tests.standins.line_api import LOADING, PUSH, REPLY, Forced, LineStandin
 
 USER = "U4af4980629abcdef0123456789abcdef"
@@ -258,14 +258,14 @@ async def test_long_text_splits_at_paragraphs_into_at_most_five(
     """A long text with emoji is cut at blank lines into ≤ 5 messages of ≤ 5,000 UTF-16 units."""
     paragraphs = [f"第{n}段落🍎𠀋" + "あ🩺" * 700 for n in range(8)]  # about 2,110 units each
     text = "\n\n".join(paragraphs)
-    assert utf16_len(text) > 3 * 5000
+    assert utf16_length(text) > 3 * 5000
 
     await sender.send(outgoing(text, token=TOKEN))
 
     [reply] = line_standin.calls(REPLY)
     sent = [message["text"] for message in reply.messages]
     assert 1 < len(sent) <= 5
-    assert all(utf16_len(message) <= 5000 for message in sent)
+    assert all(utf16_length(message) <= 5000 for message in sent)
     assert [p for message in sent for p in message.split("\n\n")] == paragraphs
 
 
@@ -400,7 +400,7 @@ def test_render_texts(texts: list[str], expected: list[str]) -> None:
     messages = render(texts, [])
 
     assert [message.text for message in messages] == expected
-    assert all(utf16_len(message.text) <= 5000 for message in messages)
+    assert all(utf16_length(message.text) <= 5000 for message in messages)
 
 
 @pytest.mark.parametrize(
