@@ -213,7 +213,12 @@ async def _resources(app: web.Application) -> AsyncIterator[None]:
         app[INBOUND] = LineInbound(validator, store, worker.wake, clock)
         if settings.slack is not None and web_client is not None:
             inbound = slack.SlackInbound(
-                store, worker.wake, lambda: runtime.knowledge, clock, settings.slack.staff_channel
+                store,
+                worker.wake,
+                lambda: runtime.knowledge,
+                clock,
+                settings.slack.staff_channel,
+                lambda: hours.clinic_zone(runtime.policy.hours),
             )
             app[slack.BOLT] = slack.build(
                 web_client, settings.slack.signing_secret.reveal(), inbound
@@ -288,7 +293,14 @@ def _slack_client(
         timeout=settings.slack.timeout_seconds,
     )
     staff_text = runtime.knowledge.catalogs[settings.staff_lang].gettext
-    return client, SlackDesk(client, settings.slack.staff_channel, store, staff_text)
+    desk = SlackDesk(
+        client,
+        settings.slack.staff_channel,
+        store,
+        staff_text,
+        lambda: hours.clinic_zone(runtime.policy.hours),
+    )
+    return client, desk
 
 
 async def _tell_staff(client: AsyncWebClient, settings: Settings, text: str) -> None:

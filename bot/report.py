@@ -447,7 +447,7 @@ def markdown(report: Report, style: Style = MARKDOWN) -> str:
     days = round((period.end - period.start) / timedelta(days=1), 1)
     lines = [
         style.heading(f"Unanswered questions, {_day(period.start)} – {_day(period.end)}")
-        + " (Asia/Tokyo)",
+        + f" ({CLINIC_TIMEZONE.key})",
         "",
         f"{style.bold(_plural(total.messages, 'message'))} from "
         f"{_plural(total.patients, 'patient')} the bot could not answer "

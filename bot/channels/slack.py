@@ -20,7 +20,7 @@ import logging
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -35,6 +35,7 @@ from bot.channels.line_events import TooDeepError, cleaned
 from bot.channels.slack_cards import ACTIONS
 from bot.core import decide
 from bot.core.decision import State
+from bot.core.hours import CLINIC_TIMEZONE
 from bot.core.knowledge import Knowledge
 from bot.report import slack_report
 from bot.store import Clock, NewEvent, Store, StoreUnavailableError
@@ -54,6 +55,7 @@ class SlackInbound:
     knowledge: Callable[[], Knowledge]
     clock: Clock
     channel: str
+    zone: Callable[[], tzinfo] = lambda: CLINIC_TIMEZONE  # the clinic's, as configured now
 
 
 BOLT = web.AppKey("bolt", AsyncApp)
@@ -221,10 +223,9 @@ def lookup(question: str, k: Knowledge) -> dict[str, Any]:
 
 
 async def stats(inbound: SlackInbound) -> str:
-    """`/faq-stats`: today's counts (Asia/Tokyo day)."""
-    from bot.channels.slack_cards import TOKYO  # noqa: PLC0415
-
-    start = inbound.clock().astimezone(TOKYO).replace(hour=0, minute=0, second=0, microsecond=0)
+    """`/faq-stats`: today's counts (today in the clinic's time zone)."""
+    start = inbound.clock().astimezone(inbound.zone())
+    start = start.replace(hour=0, minute=0, second=0, microsecond=0)
     counts = await inbound.store.daily_stats(
         start.astimezone(UTC), start.astimezone(UTC) + timedelta(days=1)
     )

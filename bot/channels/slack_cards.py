@@ -5,14 +5,13 @@ conversation's opaque id in its buttons and message metadata, never the LINE use
 """
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, tzinfo
 from typing import Any
-from zoneinfo import ZoneInfo
 
+from bot.core.hours import CLINIC_TIMEZONE
 from bot.core.texts import Gettext
 from bot.core.triage import EMERGENCY_CATEGORIES
 
-TOKYO = ZoneInfo("Asia/Tokyo")
 ACTIONS = {"take_over": "handoff_take", "return": "handoff_return", "close": "handoff_close"}
 METADATA_TYPE = "clinic_handoff"
 LINE_METADATA_TYPE = "clinic_handoff_line"
@@ -71,13 +70,15 @@ def card(
     status: str,
     by: str | None,
     _: Gettext,
+    zone: tzinfo = CLINIC_TIMEZONE,
 ) -> tuple[str, Blocks]:
     """The card's notification text and blocks; buttons vanish once the hand-off is closed.
-    `opened` is None only for a hand-off saved without its opening time (shown as "-")."""
+    `opened` is None only for a hand-off saved without its opening time (shown as "-"); it is
+    shown in the clinic's time `zone`."""
     title = _("Possible emergency") if urgent else _("A patient needs staff")
     text = f"<!channel> 🚨 {title}" if urgent else f"🙋 {title}"
     language = "日本語" if lang == "ja" else "English"
-    when = f"{opened.astimezone(TOKYO):%Y-%m-%d %H:%M}" if opened else "-"
+    when = f"{opened.astimezone(zone):%Y-%m-%d %H:%M}" if opened else "-"
     reason_title, language_title, patient_title, opened_title = (
         _("Reason"),
         _("Language"),

@@ -15,6 +15,7 @@ row's retry key), and when an earlier attempt's outcome is unknown the desk look
 import logging
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, replace
+from datetime import tzinfo
 from typing import Any, TypeVar
 
 import aiohttp
@@ -23,6 +24,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.channels import slack_cards
 from bot.core.handoff import Card, CardStatus, Handoff
+from bot.core.hours import CLINIC_TIMEZONE
 from bot.core.texts import Gettext
 from bot.pipeline.outbox import SlackCard, SlackErased, SlackOp, SlackThread, SlackUpdate
 from bot.store import Conversation, Store
@@ -64,12 +66,18 @@ class SlackDesk:
     """The staff channel, as the worker sees it."""
 
     def __init__(
-        self, client: AsyncWebClient, channel: str, store: Store, staff_text: Gettext
+        self,
+        client: AsyncWebClient,
+        channel: str,
+        store: Store,
+        staff_text: Gettext,
+        zone: Callable[[], tzinfo] = lambda: CLINIC_TIMEZONE,
     ) -> None:
         self._client = client
         self._channel = channel
         self._store = store
         self._ = staff_text
+        self._zone = zone  # the clinic's time zone as configured now (hours.toml, reloaded)
 
     async def send(
         self, conv: Conversation | None, op: SlackOp, *, key: str = "", unsure: bool = False
@@ -134,6 +142,7 @@ class SlackDesk:
             status=status,
             by=by,
             _=self._,
+            zone=self._zone(),
         )
 
     async def _card(self, conv: Conversation, handoff: Handoff, unsure: bool) -> DeskResult:

@@ -144,6 +144,11 @@ def add_business_minutes(hours: BusinessHours, start: datetime, minutes: float) 
         left -= closes - opens
 
 
+def clinic_zone(hours: BusinessHours | None) -> tzinfo:
+    """The clinic's time zone: the one `hours.toml` names, else Asia/Tokyo (no hours file)."""
+    return hours.timezone if hours is not None else CLINIC_TIMEZONE
+
+
 def format_opening(when: datetime, lang: Lang, timezone: tzinfo = CLINIC_TIMEZONE) -> str:
     """A moment as patients read it in their language, on the clinic's clock."""
     locale, pattern = _FORMATS[lang]
