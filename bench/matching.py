@@ -141,7 +141,7 @@ def startup_ms(runs: int = 5) -> tuple[list[float], str]:
 
 RSS_PROBE = (
     "import resource, sys; from pathlib import Path; "
-    "from datetime import UTC, datetime; from bot import faq, i18n; "
+    "from datetime import UTC, datetime; from bot import i18n; from bot.faq import model as faq; "
     "from bot.core import decide; from bot.core.decision import State; "
     "from bot.core.knowledge import build_knowledge; from bot.evaluation import read_cases; "
     "import aiohttp, linebot, slack_bolt; "

@@ -126,7 +126,7 @@ def _item(
 ) -> Item:
     ranking = k.index.rank(text, limit=len(topics) + 1)
     scored = _scored(ranking, k)
-    inputs = fusion_inputs(ranking, scored, space.signals(vector), topics)
+    inputs = fusion_inputs(ranking, scored, space.signals(vector), topics, text=text)
     best = scored[0][0] if scored else None
     return Item(text, lang, gold, inputs, best, scored, source)
 

@@ -9,7 +9,7 @@ accepting requests, lets running events finish, and closes clients.
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from functools import partial
@@ -31,6 +31,7 @@ from bot.core import handoff, hours
 from bot.core.knowledge import Knowledge, build_knowledge
 from bot.faq import model as faq
 from bot.logs import PatientTag
+from bot.nlu.semantic import Encoder
 from bot.pipeline.handle import Services, failed_for_good, handle, retrying
 from bot.pipeline.scheduler import watch_deadlines
 from bot.pipeline.worker import Worker
@@ -66,15 +67,16 @@ CLOCK = web.AppKey[Clock]("clock")
 RUNTIME = web.AppKey("runtime", Runtime)
 
 
-def load_knowledge(settings: Settings) -> Knowledge:
+def load_knowledge(settings: Settings, encoder: Encoder | None = None) -> Knowledge:
     """The FAQ, catalogs and clinic facts the server answers from (raises FaqError or
     ClinicError on a broken file). The folders come from settings (FAQ_DIR, LOCALES_DIR,
-    CONFIG_DIR, VAR_DIR)."""
+    CONFIG_DIR, VAR_DIR). `encoder` is the running sentence encoder to reuse (None: load it)."""
     return build_knowledge(
         faq.load_or_raise(settings.faq_dir),
         i18n.load(settings.locales_dir),
         reading_cache=settings.var_dir / "cache" / "readings.json",
         clinic=clinic.load_if_present(settings.config_dir / "clinic.toml"),
+        encoder=encoder,
     )
 
 
@@ -87,9 +89,20 @@ def load_policy(settings: Settings) -> handoff.Policy:
     )
 
 
-def load_all(settings: Settings) -> Loaded:
+def load_all(settings: Settings, encoder: Encoder | None = None) -> Loaded:
     """Everything admins edit, read and checked together (what a reload swaps in)."""
-    return Loaded(load_knowledge(settings), load_policy(settings))
+    return Loaded(load_knowledge(settings, encoder), load_policy(settings))
+
+
+def reloader(settings: Settings, runtime: Runtime) -> Callable[[], Loaded]:
+    """What a reload runs: `load_all` with the running sentence encoder (~120 MB, ~0.7 s to
+    load), so an FAQ edit re-embeds only its changed texts and never holds a second copy."""
+
+    def load() -> Loaded:
+        semantic = runtime.knowledge.semantic
+        return load_all(settings, semantic.encoder if semantic is not None else None)
+
+    return load
 
 
 def reload_sources(settings: Settings) -> Sources:
@@ -234,7 +247,7 @@ async def _resources(app: web.Application) -> AsyncIterator[None]:
                 asyncio.create_task(
                     watch(
                         reload_sources(settings),
-                        partial(load_all, settings),
+                        reloader(settings, runtime),
                         runtime.swap,
                         loaded_from=runtime.version,
                         every=settings.reload_seconds,

@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from bot.store import NewEvent, open_store
+from tests.store import peek
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -63,7 +64,7 @@ def test_ask_lang_sets_the_conversation_language() -> None:
 
 def test_chat_keeps_state_between_lines() -> None:
     """`chat` remembers misses: the second miss in a row brings in staff."""
-    result = run("chat", stdin="駐車場はありますか\nボトックスの料金\n")
+    result = run("chat", stdin="ヒアルロン酸注射はやっていますか\nボトックスの料金\n")
     assert result.returncode == 0
     assert result.stdout.count("(staff would be notified here)") == 1
 
@@ -181,7 +182,7 @@ def test_forget_erases_a_patient(tmp_path: Path) -> None:
     async def remaining() -> object:
         store = await open_store(url)
         try:
-            return await store.conversation_for_user(user)
+            return await peek.conversation_for_user(store, user)
         finally:
             await store.close()
 

@@ -130,7 +130,7 @@ def test_conversation_intents(text: str, kind: Kind, knowledge: Knowledge) -> No
 
 def test_two_consecutive_misses_bring_in_staff(knowledge: Knowledge) -> None:
     """The second miss in a row asks staff to help without being asked."""
-    first = decide("駐車場はありますか", State(lang="ja"), NOW, knowledge)
+    first = decide("ヒアルロン酸注射はやっていますか", State(lang="ja"), NOW, knowledge)
     second = decide("ボトックスの料金", first.state, NOW, knowledge)
     assert (first.kind, first.needs_staff, first.state.misses) == (Kind.FALLBACK, False, 1)
     assert (second.kind, second.needs_staff, second.reason) == (Kind.FALLBACK, True, "unanswered")
@@ -139,7 +139,7 @@ def test_two_consecutive_misses_bring_in_staff(knowledge: Knowledge) -> None:
 
 def test_an_answer_resets_the_miss_count(knowledge: Knowledge) -> None:
     """Misses must be consecutive: an answered question starts the count again."""
-    missed = decide("駐車場はありますか", State(lang="ja"), NOW, knowledge)
+    missed = decide("ヒアルロン酸注射はやっていますか", State(lang="ja"), NOW, knowledge)
     answered = decide("副作用はありますか", missed.state, NOW, knowledge)
     again = decide("ボトックスの料金", answered.state, NOW, knowledge)
     assert again.kind is Kind.FALLBACK and not again.needs_staff

@@ -10,20 +10,22 @@ for, then matching. The privacy notice is attached by `privacy.with_notice`, whi
 planner applies to every decision.
 """
 
-from collections.abc import Callable, Sequence
+import heapq
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime
 
 import numpy as np
+import numpy.typing as npt
 
 from bot.core import privacy, safety, texts, triage
 from bot.core.decision import Choice, Decision, Kind, Owner, State
 from bot.core.knowledge import OUT_OF_SCOPE, Knowledge, Semantic
 from bot.lang import DEFAULT_LANG, Lang
-from bot.nlu.fusion import FastPath, Inputs, ranked
+from bot.nlu.fusion import FastPath, Inputs, kana_share, ranked
 from bot.nlu.language import detect
 from bot.nlu.matcher import Ranking
-from bot.nlu.semantic import Signals
+from bot.nlu.semantic import Signals, Space
 
 __all__ = [
     "Choice",
@@ -41,6 +43,7 @@ __all__ = [
 UNANSWERED_LIMIT = 2  # consecutive misses after which staff are brought in
 ENCODED_CHARS = 1000  # the encoder reads a message's first characters (questions are short)
 LIKELY = 0.5  # a topic at least this probable is one the fusion would answer
+CANDIDATES = 20  # the fusion scores the lexical and the vector top topics only (large FAQs)
 _MIN_JA_CHARS, _MIN_EN_LETTERS = 2, 4  # shorter messages ("ok", "PRP") keep the language
 
 
@@ -59,14 +62,19 @@ def _language(text: str, state: State) -> Lang:
     return found
 
 
-def _scored(ranking: Ranking, knowledge: Knowledge) -> list[tuple[str, float]]:
-    """Scores lowered by the share of words the FAQ has never seen ("botox")."""
+def _factor(ranking: Ranking, knowledge: Knowledge) -> float:
+    """How much of its lexical score a message keeps, given the words the FAQ has never seen."""
     th = knowledge.thresholds
     share = ranking.unknown_words / ranking.content_words if ranking.content_words else 0.0
     factor = 1.0 - th.unknown_penalty * share
     if ranking.foreign_words:  # names something the FAQ does not cover: "botox", "脱毛"
         factor *= 1.0 - th.foreign_penalty
-    factor *= 1.0 - min(1.0, th.foreign_feature_penalty * ranking.foreign_share)
+    return factor * (1.0 - min(1.0, th.foreign_feature_penalty * ranking.foreign_share))
+
+
+def _scored(ranking: Ranking, knowledge: Knowledge) -> list[tuple[str, float]]:
+    """Scores lowered by the share of words the FAQ has never seen ("botox")."""
+    factor = _factor(ranking, knowledge)
     return [(topic, round(score * factor, 4)) for topic, score in ranking.scores]
 
 
@@ -192,22 +200,50 @@ def fast_answer(scored: Sequence[tuple[str, float]], fast: FastPath) -> str | No
     return best if score >= fast.score and lead >= fast.lead else None
 
 
+def fusion_rows(
+    lexical: Mapping[str, float], signals: Signals, space: Space, k: int = CANDIDATES
+) -> npt.NDArray[np.intp]:
+    """The rows of `space.topics` the fusion scores: the union of the `k` best by lexical score,
+    by vector closeness to the examples and to the answer sentences (every topic when there are
+    at most `k`). The best of each signal is always in, so each gap feature is unchanged; a
+    topic outside all three would get a probability near zero anyway."""
+    n = len(space.topics)
+    if n <= k:
+        return np.arange(n, dtype=np.intp)
+    at = space.position
+    lexical_top = [
+        at[t] for t in heapq.nlargest(k + 1, lexical, key=lexical.__getitem__) if t in at
+    ]
+    vector_top = np.argpartition(-signals.examples, k)[:k]
+    document_top = np.argpartition(-signals.documents, k)[:k]
+    rows = np.concatenate([np.asarray(lexical_top, np.intp), vector_top, document_top])
+    return np.unique(rows)
+
+
 def fusion_inputs(
-    ranking: Ranking, scored: Sequence[tuple[str, float]], signals: Signals, topics: Sequence[str]
+    ranking: Ranking,
+    scored: Sequence[tuple[str, float]],
+    signals: Signals,
+    topics: Sequence[str],
+    rows: npt.NDArray[np.intp] | None = None,
+    text: str = "",
 ) -> Inputs:
     """The fusion's inputs for one message: the lexical scores (`scored`, after the unknown
-    word factor) and the vector `signals`, in `topics` order."""
+    word factor) and the vector `signals`, for `topics` (all, or those at `rows`), and how
+    `text` is written."""
     lexical = dict(scored)
     share = ranking.unknown_words / ranking.content_words if ranking.content_words else 0.0
+    picked = np.arange(len(topics), dtype=np.intp) if rows is None else rows
     return Inputs(
-        np.array([lexical.get(t, 0.0) for t in topics]),
+        np.array([lexical.get(topics[i], 0.0) for i in picked], dtype=np.float64),
         lexical.get(OUT_OF_SCOPE, 0.0),
-        signals.examples.astype(np.float64),
-        signals.documents.astype(np.float64),
+        signals.examples[picked].astype(np.float64),
+        signals.documents[picked].astype(np.float64),
         signals.out_of_scope,
         share,
         float(ranking.foreign_words > 0),
         ranking.foreign_share,
+        kana_share(text),
     )
 
 
@@ -239,15 +275,24 @@ def _matched(text: str, lang: Lang, state: State, k: Knowledge) -> Decision:
 def _fused(text: str, lang: Lang, state: State, k: Knowledge, sem: Semantic) -> Decision:
     """Matching with the semantic stage: the lexical fast path, else the learned fusion of
     lexical and sentence-vector signals (docs/matching.md)."""
-    topics = sem.space.topics
-    ranking = k.index.rank(text, limit=len(topics) + 1)
+    ranking = k.index.rank(text, limit=CANDIDATES + 1)  # + 1: the out-of-scope examples
     scored = _scored(ranking, k)
     fast = fast_answer(scored, sem.fusion.fast)
     if fast is not None:
-        candidates = tuple((t, s) for t, s in scored[:5] if t != OUT_OF_SCOPE)
-        return choose(fast, lang, state, k, candidates)
+        return choose(
+            fast, lang, state, k, tuple((t, s) for t, s in scored[:5] if t != OUT_OF_SCOPE)
+        )
     vector = sem.encoder.encode([text[:ENCODED_CHARS]])[0]
-    verdict = sem.fusion.verdict(fusion_inputs(ranking, scored, sem.space.signals(vector), topics))
+    signals = sem.space.signals(vector)
+    rows = fusion_rows(ranking.every, signals, sem.space)
+    factor, listed = _factor(ranking, k), dict(scored)
+    topics = [sem.space.topics[i] for i in rows]
+    for topic in topics:  # a topic only the vectors put forward: its lexical score too
+        if topic not in listed and topic in ranking.every:
+            listed[topic] = round(ranking.every[topic] * factor, 4)
+    verdict = sem.fusion.verdict(
+        fusion_inputs(ranking, list(listed.items()), signals, sem.space.topics, rows, text)
+    )
     candidates = tuple(ranked(topics, verdict)[:5])
     not_covered = not candidates or verdict.not_covered >= sem.fusion.threshold
     if not_covered or candidates[0][1] < LIKELY:
@@ -258,7 +303,7 @@ def _fused(text: str, lang: Lang, state: State, k: Knowledge, sem: Semantic) -> 
         if chat == "thanks":
             return _small_talk(Kind.THANKS, texts.thanks(_), lang, state, k)
     if not_covered:
-        return _fallback(lang, state, k, candidates)
+        return _fallback(lang, state, k, candidates, sem.subject(signals))
     (best, p_best), runner_up = candidates[0], candidates[1] if len(candidates) > 1 else None
     if p_best >= LIKELY and (runner_up is None or runner_up[1] < LIKELY):
         return choose(best, lang, state, k, candidates)
@@ -315,9 +360,39 @@ def _clarify(
     )
 
 
-def _fallback(
-    lang: Lang, state: State, k: Knowledge, candidates: tuple[tuple[str, float], ...]
+def _not_covered(
+    subject_id: str,
+    lang: Lang,
+    state: State,
+    k: Knowledge,
+    candidates: tuple[tuple[str, float], ...],
 ) -> Decision:
+    """A subject the admins listed as not covered (`faq/out_of_scope.<subject>.toml`): its own
+    reply and the offer of staff. The bot understood the message, so it is not a miss."""
+    _ = texts.texts_for(k.catalogs, lang)
+    choices = [texts.staff_choice(_, reason=subject_id), texts.menu_choice(_)]
+    return Decision(
+        Kind.FALLBACK,
+        "fallback",
+        lang,
+        k.faq.subjects[subject_id].answer[lang],
+        texts.limited(choices),
+        candidates=candidates,
+        state=replace(state, misses=0),
+    )
+
+
+def _fallback(
+    lang: Lang,
+    state: State,
+    k: Knowledge,
+    candidates: tuple[tuple[str, float], ...],
+    subject: str = "",
+) -> Decision:
+    """Not covered: the reply of the listed `subject` nearest to the message, else the plain
+    fallback (and staff after the second in a row)."""
+    if subject in k.faq.subjects:
+        return _not_covered(subject, lang, state, k, candidates)
     _ = texts.texts_for(k.catalogs, lang)
     misses = state.misses + 1
     if misses >= UNANSWERED_LIMIT:

@@ -26,7 +26,7 @@ from bot.nlu.features import Reader, Weights
 from bot.nlu.fusion import Fusion
 from bot.nlu.matcher import Index, build
 from bot.nlu.reading import build_reader
-from bot.nlu.semantic import CACHE_NAME, Encoder, Space, build_space, load_encoder
+from bot.nlu.semantic import CACHE_NAME, Encoder, Signals, Space, build_space, load_encoder
 
 OUT_OF_SCOPE = "out_of_scope"
 
@@ -51,6 +51,14 @@ class Semantic:
     encoder: Encoder
     space: Space
     fusion: Fusion
+    # Per out-of-scope example (rows of `space.out_of_scope`): the not-covered subject it
+    # belongs to, "" for one of `out_of_scope.toml` (the plain fallback reply).
+    owners: tuple[str, ...] = ()
+
+    def subject(self, signals: Signals) -> str:
+        """The subject of the out-of-scope example nearest to the message ("" for none)."""
+        i = signals.nearest_out_of_scope
+        return self.owners[i] if 0 <= i < len(self.owners) else ""
 
 
 @dataclass(frozen=True)
@@ -71,9 +79,20 @@ def _examples(faq: Faq) -> Iterator[tuple[str, str]]:
         for lang in LANGS:
             for question in topic.entry(lang).questions:
                 yield topic.id, question
+    for _, question in out_of_scope_examples(faq):
+        yield OUT_OF_SCOPE, question
+
+
+def out_of_scope_examples(faq: Faq) -> Iterator[tuple[str, str]]:
+    """(subject id, example) for every message the FAQ must not answer: those of
+    `out_of_scope.toml` with "" as their subject, then each listed subject's."""
     for lang in LANGS:
         for question in faq.out_of_scope.get(lang, ()):
-            yield OUT_OF_SCOPE, question
+            yield "", question
+    for subject in faq.subjects.values():
+        for lang in LANGS:
+            for question in subject.questions.get(lang, ()):
+                yield subject.id, question
 
 
 def cold_start(faq: Faq) -> Faq:
@@ -90,8 +109,18 @@ def cold_start(faq: Faq) -> Faq:
         for topic_id, topic in faq.topics.items()
     }
     out_of_scope = {lang: questions[:1] for lang, questions in faq.out_of_scope.items()}
+    subjects = {
+        subject_id: replace(
+            subject,
+            questions=MappingProxyType({k: v[:1] for k, v in subject.questions.items()}),
+        )
+        for subject_id, subject in faq.subjects.items()
+    }
     return replace(
-        faq, topics=MappingProxyType(topics), out_of_scope=MappingProxyType(out_of_scope)
+        faq,
+        topics=MappingProxyType(topics),
+        out_of_scope=MappingProxyType(out_of_scope),
+        subjects=MappingProxyType(subjects),
     )
 
 
@@ -154,7 +183,7 @@ def semantic_parts(
     topics = list(faq.topics)
     examples = [(t, q) for t, q in _examples(faq) if t != OUT_OF_SCOPE]
     documents = [(t, line) for t, text in _documents(faq) for line in text.split("\n")]
-    out_of_scope = [q for t, q in _examples(faq) if t == OUT_OF_SCOPE]
+    out_of_scope = [q for _, q in out_of_scope_examples(faq)]
     return topics, examples, documents, out_of_scope
 
 
@@ -171,7 +200,8 @@ def build_semantic(faq: Faq, encoder: Encoder | None = None, cache: Path | None 
     OSError or ValueError when the shipped fusion weights are missing or do not fit."""
     encoder = encoder or load_encoder()
     space = build_space(*semantic_parts(faq), encoder, cache)
-    return Semantic(encoder, space, fusion_weights.load())
+    owners = tuple(subject for subject, _ in out_of_scope_examples(faq))
+    return Semantic(encoder, space, fusion_weights.load(), owners)
 
 
 def faq_texts(faq: Faq) -> list[str]:

@@ -15,7 +15,7 @@ files stay the same for every clinic and a patient never sees a placeholder.
 import hashlib
 import json
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import MappingProxyType
 from typing import TextIO
@@ -41,6 +41,7 @@ __all__ = [
     "Faq",
     "FaqError",
     "Problem",
+    "Subject",
     "Topic",
     "check",
     "fill_answers",
@@ -107,11 +108,24 @@ class Topic:
 
 
 @dataclass(frozen=True)
+class Subject:
+    """A subject the FAQ does not cover, listed by the admins with its own reply
+    (`faq/out_of_scope.<subject>.toml`): a message nearest to its examples gets `answer`."""
+
+    id: str
+    answer: Mapping[Lang, str]
+    questions: Mapping[Lang, tuple[str, ...]]
+    path: Path
+
+
+@dataclass(frozen=True)
 class Faq:
-    """Every topic, ordered by file name, and the messages the FAQ must not answer."""
+    """Every topic, ordered by file name, and the messages the FAQ must not answer: those of
+    `out_of_scope.toml` (the plain fallback reply) and the `subjects` with their own reply."""
 
     topics: Mapping[str, Topic]
     out_of_scope: Mapping[Lang, tuple[str, ...]]
+    subjects: Mapping[str, Subject] = field(default_factory=lambda: MappingProxyType({}))
 
     def menu(self) -> tuple[Topic, ...]:
         """The topics of the main menu, in file order."""
@@ -259,9 +273,21 @@ def fill_answers(faq: Faq, facts: clinic.Clinic) -> Faq:
                 )
                 problems.append(Problem(topic.path, 1, message))
         topics[topic_id] = replace(topic, ja=entries["ja"], en=entries["en"])
+    subjects = {}
+    for subject_id, subject in faq.subjects.items():
+        answers = {lang: fill(subject.answer[lang], values[lang]) for lang in LANGS}
+        for lang, answer in answers.items():
+            size = utf16_length(answer)
+            if size > MAX_TEXT_UNITS:
+                message = (
+                    f"{lang}.answer of {subject_id!r} is {size:,} characters once the clinic's"
+                    f" values are filled in; LINE allows {MAX_TEXT_UNITS:,}"
+                )
+                problems.append(Problem(subject.path, 1, message))
+        subjects[subject_id] = replace(subject, answer=MappingProxyType(answers))
     if problems:
         raise FaqError(problems)
-    return replace(faq, topics=MappingProxyType(topics))
+    return replace(faq, topics=MappingProxyType(topics), subjects=MappingProxyType(subjects))
 
 
 def _filled(entry: Entry, values: Mapping[str, str]) -> Entry:
@@ -282,7 +308,16 @@ def _build(files: list[FaqFile]) -> Faq:
     """The model, from files the rules found no error in (so every shape is known)."""
     topics: dict[str, Topic] = {}
     out_of_scope: dict[Lang, tuple[str, ...]] = {lang: () for lang in LANGS}
+    subjects: dict[str, Subject] = {}
     for file in files:
+        if file.is_subject:
+            subjects[file.data["id"]] = Subject(
+                file.data["id"],
+                MappingProxyType({lang: str(file.data[lang]["answer"]).strip() for lang in LANGS}),
+                MappingProxyType({lang: _texts(file.data[lang]["questions"]) for lang in LANGS}),
+                file.path,
+            )
+            continue
         if not file.is_topic:
             out_of_scope = {lang: _texts(file.data[lang]["questions"]) for lang in LANGS}
             continue
@@ -295,7 +330,7 @@ def _build(files: list[FaqFile]) -> Faq:
             menu=file.data.get("menu", False),
             path=file.path,
         )
-    return Faq(MappingProxyType(topics), MappingProxyType(out_of_scope))
+    return Faq(MappingProxyType(topics), MappingProxyType(out_of_scope), MappingProxyType(subjects))
 
 
 def _entry(table: dict[str, object]) -> Entry:

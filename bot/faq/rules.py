@@ -55,6 +55,8 @@ _ENTRY_KEYS = MappingProxyType(
 )
 _OUT_OF_SCOPE_KEYS = MappingProxyType({"id": "str", "ja": "table", "en": "table"})
 _OUT_OF_SCOPE_ENTRY_KEYS = MappingProxyType({"questions": "list"})
+# A subject the FAQ does not cover, with its own reply: faq/out_of_scope.<subject>.toml.
+_SUBJECT_ENTRY_KEYS = MappingProxyType({"answer": "str", "questions": "list", "reviewed": "list"})
 
 # What an answer may write as `{name}`: the clinic's facts (`bot.clinic.Clinic`) and, in the
 # answer's language, its disclosure about the unapproved product (`bot.clinic.Disclosure`).
@@ -192,7 +194,12 @@ class FaqFile:
 
     @property
     def is_topic(self) -> bool:
-        return self.path.name != f"{OUT_OF_SCOPE}.toml"
+        return self.path.stem != OUT_OF_SCOPE and not self.is_subject
+
+    @property
+    def is_subject(self) -> bool:
+        """A not-covered subject with its own reply (`out_of_scope.<subject>.toml`)."""
+        return self.path.stem.startswith(f"{OUT_OF_SCOPE}.")
 
     def problem(self, key: Key, message: str) -> Problem:
         return Problem(self.path, self.source.line(key), message)
@@ -280,7 +287,7 @@ def _check_id(file: FaqFile) -> list[Problem]:
     if not _ID.fullmatch(file.id):
         message = f"id {file.id!r} may use only a-z, 0-9 and _, with dots between parts"
         return [file.problem(("id",), message)]
-    if not file.is_topic and file.id != OUT_OF_SCOPE:
+    if file.path.stem == OUT_OF_SCOPE and file.id != OUT_OF_SCOPE:
         return [file.problem(("id",), f"id must be {OUT_OF_SCOPE!r} in this file")]
     if file.id != file.path.stem:
         message = f"id {file.id!r} does not match the file name (expected {file.id}.toml)"
@@ -314,10 +321,16 @@ def _check_table(
 
 def _check_entry(file: FaqFile, lang: Lang) -> list[Problem]:
     """One language table: every field present and non-empty, within LINE's limits."""
-    types = _ENTRY_KEYS if file.is_topic else _OUT_OF_SCOPE_ENTRY_KEYS
+    required: tuple[str, ...]
+    if file.is_topic:
+        types, required = _ENTRY_KEYS, ("label", "answer", "questions")
+    elif file.is_subject:
+        types, required = _SUBJECT_ENTRY_KEYS, ("answer", "questions")
+    else:
+        types, required = _OUT_OF_SCOPE_ENTRY_KEYS, ("questions",)
     table = file.data[lang]
     problems = _check_table(file, (lang,), table, types)
-    for field in ("label", "answer", "questions") if file.is_topic else ("questions",):
+    for field in required:
         value = table.get(field)
         if value is None:
             problems.append(file.problem((lang,), f"[{lang}] is missing {field}"))
@@ -327,7 +340,7 @@ def _check_entry(file: FaqFile, lang: Lang) -> list[Problem]:
     problems += [
         file.problem(key, f"{name(key)} is empty") for key, text in items if not text.strip()
     ]
-    texts = [((lang, field), table.get(field)) for field in ("label", "answer")]
+    texts = [((lang, field), table.get(field)) for field in ("label", "answer") if field in types]
     for key, text in [*texts, *file.strings((lang, "questions"))]:
         limit = MAX_LABEL_CHARS if key[1] == "label" else MAX_TEXT_UNITS
         size = utf16_length(text.strip()) if isinstance(text, str) else 0
@@ -335,9 +348,9 @@ def _check_entry(file: FaqFile, lang: Lang) -> list[Problem]:
             message = f"{name(key)} is {size:,} characters; LINE allows {limit:,} (emoji count 2)"
             problems.append(file.problem(key, message))
     reviewed = [phrase for _, phrase in file.strings((lang, "reviewed"))]
-    for key, _ in texts if file.is_topic else ():
+    for key, _ in texts if file.is_topic or file.is_subject else ():
         problems += flag_wording(file.path, file.source, key, lang, reviewed)
-    if file.is_topic and isinstance(table.get("answer"), str):
+    if (file.is_topic or file.is_subject) and isinstance(table.get("answer"), str):
         problems += flag_placeholders(file.path, file.source, (lang, "answer"), PLACEHOLDERS)
     return problems
 
@@ -383,7 +396,7 @@ def check_filled(files: list[FaqFile], values: Mapping[Lang, Mapping[str, str]])
     """Answers that exceed LINE's limit once the clinic's values are filled in (errors)."""
     problems = []
     for file in files:
-        for lang in LANGS if file.is_topic else ():
+        for lang in LANGS if file.is_topic or file.is_subject else ():
             answer = _answer(file, lang)
             if answer is None:
                 continue

@@ -19,6 +19,7 @@ over the runner-up pass both limits is answered without the encoder (most well-w
 """
 
 import json
+import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -51,6 +52,7 @@ MESSAGE_FEATURES = (
     "unknown_share",
     "foreign_word",
     "foreign_share",
+    "kana_share",
 )
 
 
@@ -98,6 +100,7 @@ class Inputs:
     unknown_share: float  # share of the message's content words the FAQ never uses
     foreign_word: float  # 1 when one of them is a known out-of-scope word ("botox")
     foreign_share: float  # share of the message's weight only out-of-scope examples have
+    kana_share: float = 0.0  # share of the message's letters that are kana (`kana_share`)
 
 
 def pair_features(x: Inputs) -> Floats:
@@ -126,9 +129,19 @@ def message_features(x: Inputs, probabilities: Floats) -> Floats:
             x.unknown_share,
             x.foreign_word,
             x.foreign_share,
+            x.kana_share,
         ],
         dtype=np.float64,
     )
+
+
+def kana_share(text: str) -> float:
+    """The share of `text`'s letters that are kana. A question written in kana alone
+    (しみしわにきく, ﾌｸｻﾖｳ) has no kanji for the lexical index to anchor on and reads to the
+    sentence encoder unlike the written examples, so its other signals weigh differently."""
+    letters = [ch for ch in unicodedata.normalize("NFKC", text) if ch.isalpha()]
+    kana = sum(1 for ch in letters if "\u3041" <= ch <= "\u30ff")
+    return kana / len(letters) if letters else 0.0
 
 
 @dataclass(frozen=True)

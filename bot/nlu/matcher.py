@@ -6,9 +6,11 @@ way of asking. An inverted index keeps a query to the examples that share a feat
 so the cost grows with the overlap, not with the size of the FAQ.
 """
 
+import heapq
 import math
-from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from types import MappingProxyType
 
 from bot.nlu.features import Reader, Weights, extract
 from bot.nlu.spelling import Speller
@@ -24,6 +26,9 @@ class Ranking:
     content_words: int
     foreign_words: int = 0  # unknown words that out-of-scope examples use ("botox")
     foreign_share: float = 0.0  # share of the message's weight only out-of-scope examples have
+    # Every topic the message shares a feature with, not only the best `limit`: the semantic
+    # stage also reads the lexical score of topics that only the vectors put forward.
+    every: Mapping[str, float] = field(default_factory=lambda: MappingProxyType({}))
 
     @property
     def best(self) -> tuple[str, float] | None:
@@ -167,8 +172,10 @@ class Index:
             t: (1 - mix) * (a + self._weights.second * b) + mix * central.get(t, 0.0)
             for t, (a, b) in top.items()
         }
-        ranked = sorted(best.items(), key=lambda item: item[1], reverse=True)[:limit]
-        return Ranking(tuple(ranked), unknown, content, foreign, foreign_share)
+        ranked = heapq.nlargest(limit, best.items(), key=lambda item: item[1])
+        return Ranking(
+            tuple(ranked), unknown, content, foreign, foreign_share, MappingProxyType(best)
+        )
 
 
 def _keep_best(top: dict[str, list[float]], topic: str, score: float) -> None:
@@ -197,7 +204,7 @@ def build(
     return Index(
         examples,
         reader,
-        Vocabulary(vocabulary_texts),
+        Vocabulary(vocabulary_texts, reader),
         weights=weights,
         negative=negative,
         foreign=foreign,

@@ -19,11 +19,13 @@ import logging
 import os
 import sys
 import tempfile
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
+from functools import cached_property
 from importlib import metadata
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any, Protocol
 
 import numpy as np
@@ -199,6 +201,7 @@ class Signals:
     examples: npt.NDArray[np.float32]  # per topic: best cosine to its example questions
     documents: npt.NDArray[np.float32]  # per topic: best cosine to its label, answer sentences
     out_of_scope: float  # best cosine to an out-of-scope example (0 when there are none)
+    nearest_out_of_scope: int = -1  # which one (its row), -1 when there are none
 
 
 @dataclass(frozen=True)
@@ -211,13 +214,21 @@ class Space:
     documents: Group
     out_of_scope: Vectors
 
+    @cached_property
+    def position(self) -> Mapping[str, int]:
+        """Each topic's row in `topics`."""
+        return MappingProxyType({topic: i for i, topic in enumerate(self.topics)})
+
     def signals(self, vector: Vectors) -> Signals:
         """The signals of one message vector (shape (512,))."""
         row = vector[None, :]
         ex = self.examples.best(row @ self.examples.vectors.T)[0]
         doc = self.documents.best(row @ self.documents.vectors.T)[0]
-        oos = float((self.out_of_scope @ vector).max()) if len(self.out_of_scope) else 0.0
-        return Signals(ex, doc, oos)
+        if not len(self.out_of_scope):
+            return Signals(ex, doc, 0.0)
+        sims = self.out_of_scope @ vector
+        nearest = int(sims.argmax())
+        return Signals(ex, doc, float(sims[nearest]), nearest)
 
 
 def build_space(

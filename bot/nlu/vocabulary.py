@@ -7,7 +7,7 @@ tells that it is not about our treatment. Unknown English words and katakana loa
 
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from bot.nlu.features import english_words
 from bot.nlu.normalize import fold_kana, normalize
@@ -58,19 +58,24 @@ LONG_WORD = 7  # words this long may carry two typos
 
 
 class Vocabulary:
-    """The English words and katakana loanwords used anywhere in the FAQ."""
+    """The English words and katakana loanwords used anywhere in the FAQ; with a `reader`, the
+    kana readings of its kanji words too, so a word written in katakana that spells one of them
+    (ﾌｸｻﾖｳ for 副作用, a common way to type on a phone) is not taken for an unknown loanword."""
 
-    def __init__(self, texts: Iterable[str]) -> None:
+    def __init__(self, texts: Iterable[str], reader: Callable[[str], str] | None = None) -> None:
         self._english: set[str] = set()
         self._loan: set[str] = set()
         self._kanji_pairs: set[str] = set()
         self._acronyms: set[str] = set()
+        self._readings: set[str] = set()
         for text in texts:
             self._acronyms.update(acronyms(text))
             self._english.update(english_words(normalize(text)))
             self._loan.update(loanwords(text))
             for word in kanji_words(text):
                 self._kanji_pairs.update(_pairs(word))
+                if reader is not None:
+                    self._readings.add(fold_kana(reader(word)).replace("ー", ""))
         self._near: set[str] = set()
         for word in self._english:
             self._near |= deletions(word, 2 if len(word) >= LONG_WORD else 1)
@@ -81,6 +86,8 @@ class Vocabulary:
         return not self._near.isdisjoint(deletions(word, 2 if len(word) >= LONG_WORD else 1))
 
     def _known_loanword(self, word: str) -> bool:
+        if word in self._readings:
+            return True
         return any(word in known or known in word for known in self._loan)
 
     def knows(self, kind: str, word: str) -> bool:

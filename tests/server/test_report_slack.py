@@ -9,6 +9,7 @@ from tests.server import events
 from tests.server.conftest import Bot, StartBot, slack_env
 from tests.standins import slack_requests as sr
 from tests.standins.slack_api import SlackStandin
+from tests.store import peek
 
 OPEN = datetime(2026, 12, 1, 2, 0, tzinfo=UTC)  # a Tuesday, 11:00 in Tokyo
 OPTED_OUT = "U" + "5" * 32
@@ -43,16 +44,16 @@ async def test_faq_report_lists_what_the_bot_could_not_answer(
     """Two misses in a row (the second brings staff in) show as one question with its counts,
     masked, to the asker alone; a patient who opted out is not in it at all."""
     bot = await _desk(start_bot, slack_standin)
-    await bot.send(events.text("駐車場はありますか"))
+    await bot.send(events.text("おすすめの映画はありますか"))
     await bot.settle()
-    await bot.send(events.text("駐車場ありますか？ 090-1234-5678"))
+    await bot.send(events.text("おすすめの映画ありますか？ 090-1234-5678"))
     await bot.settle()
     await bot.send(events.text("メッセージを保存しないで", user=OPTED_OUT))
     await bot.settle()
-    await bot.send(events.text(f"駐車場はありますか {MARKER}", user=OPTED_OUT))
+    await bot.send(events.text(f"おすすめの映画はありますか {MARKER}", user=OPTED_OUT))
     await bot.settle()
 
-    opted = await bot.store.conversation_for_user(OPTED_OUT)
+    opted = await peek.conversation_for_user(bot.store, OPTED_OUT)
     audited = [(e.kind, e.text) for e in await bot.store.audit_entries(opted.id)]
     assert ("fallback", None) in audited  # the opted-out patient's miss is audited, textless
 
@@ -61,7 +62,7 @@ async def test_faq_report_lists_what_the_bot_could_not_answer(
 
     assert body.get("response_type") == "ephemeral"
     assert "*2 messages* from 1 patient" in text
-    assert "*“駐車場はありますか”*" in text
+    assert "*“おすすめの映画はありますか”*" in text
     assert "2 messages from 1 patient (new; the period before: 0)" in text
     assert "1 hand-off" in text
     assert "090-1234-5678" not in text and "電話番号/phone" in text

@@ -16,6 +16,7 @@ from tests.server.conftest import Bot, StartBot, slack_env
 from tests.standins import slack_requests as sr
 from tests.standins.line_api import Forced
 from tests.standins.slack_api import SlackStandin
+from tests.store import peek
 
 
 class Clock:
@@ -84,7 +85,7 @@ def _to_patient(bot: Bot) -> list[Any]:
 
 
 async def _conversation(bot: Bot) -> Any:
-    return await bot.store.conversation_for_user(events.PATIENT)
+    return await peek.conversation_for_user(bot.store, events.PATIENT)
 
 
 async def test_round_trip_patient_staff_close_bot(desk: Any, slack_standin: SlackStandin) -> None:
@@ -211,7 +212,7 @@ async def test_out_of_hours_handoff_names_the_next_opening(desk: Any) -> None:
 async def test_unanswered_twice_opens_a_card(desk: Any, slack_standin: SlackStandin) -> None:
     """Two misses in a row hand the conversation to staff with that reason."""
     bot = await desk()
-    await bot.send(events.text("駐車場はありますか"))
+    await bot.send(events.text("おすすめの焼肉屋を教えて"))
     await bot.settle()
     await bot.send(events.text("ボトックスの料金"))
     await bot.settle()
@@ -279,7 +280,7 @@ async def test_event_given_up_alerts_staff(
     assert "<!here>" in alert.body["text"] and "ValidationError" in alert.body["text"]
     assert conv.id in alert.body["text"]
     assert "副作用" not in alert.body["text"]  # the patient's words stay out of the alert
-    assert await bot.store.inbox_status("line", event["webhookEventId"]) == "failed"
+    assert await peek.inbox_status(bot.store, "line", event["webhookEventId"]) == "failed"
     assert any("ALERT" in r.getMessage() for r in caplog.records)
 
 
