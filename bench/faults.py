@@ -74,7 +74,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from load import free_port, pct  # noqa: E402
+from load import ORDINARY_QUESTIONS, free_port, pct  # noqa: E402
 
 from bot.pipeline.outbox import retry_key  # noqa: E402
 from tests.server import events  # noqa: E402
@@ -86,15 +86,6 @@ DEFAULT_DB = "postgresql://postgres@127.0.0.1:5432/test_soak"
 LINE_TIMEOUT = 2.0  # LINE gives a webhook 2 s
 LEASE_S = 5
 HEALTHZ_TIMEOUT = 10.0  # a load balancer's probe timeout; the store's own ping gives up first
-TEXTS = (
-    "費用はいくらですか",
-    "副作用はありますか",
-    "ダウンタイムはありますか",
-    "予約の方法を教えてください",
-    "how much does it cost",
-    "is there downtime",
-    "what are exosomes",
-)
 ALERT = re.compile(r"staff alerted|ALERT|\"alert\": ?true|undelivered_past_deadline", re.I)
 
 
@@ -291,7 +282,12 @@ class Load:
     def new(self, user: str) -> Event:
         """A fresh event for `user`, registered with the stand-in."""
         n = len(self.events)
-        event = Event(f"01JFAULT{self.run}{n:010d}", uuid.uuid4().hex, user, self.rng.choice(TEXTS))
+        event = Event(
+            f"01JFAULT{self.run}{n:010d}",
+            uuid.uuid4().hex,
+            user,
+            self.rng.choice(ORDINARY_QUESTIONS),
+        )
         self.line.expect(event.eid, event.token)
         self.line.issue(event.token)
         self.events.append(event)

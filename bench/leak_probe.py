@@ -34,7 +34,6 @@ import gc
 import json
 import os
 import random
-import socket
 import subprocess
 import sys
 import tempfile
@@ -52,6 +51,8 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from load import ORDINARY_QUESTIONS, free_port  # noqa: E402
+
 from bot import logs  # noqa: E402
 from bot.app import RUNTIME, create_app, runner_options  # noqa: E402
 from bot.settings import Settings  # noqa: E402
@@ -59,23 +60,7 @@ from tests.server import events  # noqa: E402
 from tests.server.conftest import SECRET  # noqa: E402
 
 DEFAULT_PG = "postgresql://postgres@127.0.0.1:5432/leak_probe"
-TEXTS = (  # bench/faults.py's ordinary FAQ questions, plus greetings
-    "費用はいくらですか",
-    "副作用はありますか",
-    "ダウンタイムはありますか",
-    "予約の方法を教えてください",
-    "how much does it cost",
-    "is there downtime",
-    "what are exosomes",
-)
 GREETINGS = ("こんにちは", "hello", "ありがとうございます", "thanks")
-
-
-def free_port() -> int:
-    """A free loopback port."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def rss_mib() -> float:
@@ -207,7 +192,7 @@ class Sender:
             return events.sticker(user=user)
         if roll < 0.06:
             return events.text(self.rng.choice(GREETINGS), user=user)
-        return events.text(self.rng.choice(TEXTS), user=user)
+        return events.text(self.rng.choice(ORDINARY_QUESTIONS), user=user)
 
     async def _one(self) -> None:
         raw = events.body(self._event())

@@ -33,6 +33,19 @@ PATIENTS = 50
 LINE_TIMEOUT = 2.0  # LINE counts a request_timeout after 2 s (platform notes 1.2)
 
 
+# Ordinary FAQ questions, answered by the bot without a hand-off: what the fault runs and the
+# leak probe send, so that any staff alert is a false one.
+ORDINARY_QUESTIONS = (
+    "費用はいくらですか",
+    "副作用はありますか",
+    "ダウンタイムはありますか",
+    "予約の方法を教えてください",
+    "how much does it cost",
+    "is there downtime",
+    "what are exosomes",
+)
+
+
 def free_port() -> int:
     """A free loopback port (the OS picks it)."""
     with socket.socket() as sock:

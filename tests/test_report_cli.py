@@ -13,6 +13,7 @@ from pathlib import Path
 from bot.cli.report import report_command
 from bot.core.knowledge import Knowledge
 from bot.store import AuditEntry, NewEvent, open_store
+from tests.store import peek
 
 ROOT = Path(__file__).resolve().parents[1]
 NOW = datetime(2026, 11, 27, 1, 0, tzinfo=UTC)
@@ -26,7 +27,7 @@ def _seed(url: str, at: datetime, texts: list[str]) -> None:
         store = await open_store(url)
         try:
             await store.enqueue([NewEvent("line", "ev1", USER, "{}", at)])
-            conv = await store.conversation_for_user(USER)
+            conv = await peek.conversation_for_user(store, USER)
             assert conv is not None
             for text in texts:
                 await store.audit(

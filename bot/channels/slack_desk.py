@@ -193,45 +193,49 @@ class SlackDesk:
     async def _posted_card(self, conv: Conversation, handoff: Handoff) -> str | None:
         """The ts of this hand-off's card if an earlier attempt posted it (its metadata), among
         the channel's latest messages (newest first: a card whose answer was lost is recent)."""
-        for message in await self._pages(
+        found = await self._first(
             lambda cursor: self._client.conversations_history(
-                channel=self._channel,
-                include_all_metadata=True,
-                limit=_PAGE,
-                cursor=cursor,
-            )
-        ):
-            found = _payload(message, slack_cards.METADATA_TYPE)
-            if found.get("handoff") == handoff.id and found.get("conversation") == conv.id:
-                return str(message["ts"])
-        return None
+                channel=self._channel, include_all_metadata=True, limit=_PAGE, cursor=cursor
+            ),
+            slack_cards.METADATA_TYPE,
+            lambda p: p.get("handoff") == handoff.id and p.get("conversation") == conv.id,
+        )
+        return str(found["ts"]) if found is not None else None
 
     async def _posted_line(self, thread: str, key: str) -> bool | None:
         """Whether an earlier attempt posted the line with `key` in `thread` (None: no)."""
-        for message in await self._pages(
+        found = await self._first(
             lambda cursor: self._client.conversations_replies(
                 channel=self._channel,
                 ts=thread,
                 include_all_metadata=True,
                 limit=_PAGE,
                 cursor=cursor,
-            )
-        ):
-            if _payload(message, slack_cards.LINE_METADATA_TYPE).get("key") == key:
-                return True
-        return None
+            ),
+            slack_cards.LINE_METADATA_TYPE,
+            lambda p: p.get("key") == key,
+        )
+        return True if found is not None else None
 
-    async def _pages(self, call: Callable[[str | None], Awaitable[Any]]) -> list[Mapping[str, Any]]:
-        """The messages of up to `_MAX_PAGES` pages of a cursor-paginated listing."""
-        messages: list[Mapping[str, Any]] = []
+    async def _first(
+        self,
+        listing: Callable[[str | None], Awaitable[Any]],
+        event_type: str,
+        wanted: Callable[[Mapping[str, Any]], bool],
+    ) -> Mapping[str, Any] | None:
+        """The first message of a cursor-paginated listing (up to `_MAX_PAGES` pages) whose
+        metadata has `event_type` and a payload that is `wanted`."""
         cursor: str | None = None
         for _ in range(_MAX_PAGES):
-            page = await call(cursor)
-            messages += page.get("messages") or []
+            page = await listing(cursor)
+            for message in page.get("messages") or []:
+                payload = _payload(message, event_type)
+                if payload and wanted(payload):
+                    return dict(message)
             cursor = (page.get("response_metadata") or {}).get("next_cursor") or None
             if not cursor:
-                break
-        return messages
+                return None
+        return None
 
     async def _remember_thread(self, conversation_id: str, thread: str) -> None:
         for _ in range(5):  # compare-and-set: another event of this patient may save meanwhile

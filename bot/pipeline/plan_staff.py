@@ -13,7 +13,6 @@ from datetime import datetime
 from typing import cast, get_args
 
 from bot.core import handoff, texts
-from bot.core.decision import Owner
 from bot.core.hours import format_opening
 from bot.core.knowledge import Knowledge
 from bot.lang import DEFAULT_LANG, Lang
@@ -206,8 +205,3 @@ def plan_staff_event(
         return Plan(conv, [], "tick")
     new, rows, _ = effects(step, conv, k, source="timer", event_id=event_id, first_seq=0)
     return Plan(new, rows, "tick")
-
-
-def is_open(conv: Conversation) -> bool:
-    """Whether staff own or are awaited in this conversation."""
-    return conv.owner is not Owner.BOT

@@ -224,17 +224,11 @@ class Store(Protocol):
     async def recover(self, now: datetime) -> int:
         """At start-up, release work a crashed process held; returns how many events."""
 
-    async def inbox_status(self, source: str, event_id: str) -> str | None:
-        """The status of one logged event, None when the key is unknown."""
-
     async def counts(self, since: datetime) -> dict[str, int]:
         """Inbox backlog (pending, working) and outcomes finished since `since` (done, failed)."""
 
     async def conversation(self, conversation_id: str) -> Conversation | None:
         """Load a conversation by its opaque id."""
-
-    async def conversation_for_user(self, user_key: str) -> Conversation | None:
-        """Load a conversation by LINE user id."""
 
     async def commit(
         self,

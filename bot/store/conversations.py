@@ -85,16 +85,9 @@ class Conversations(SqlBase):
 
     async def conversation(self, conversation_id: str) -> Conversation | None:
         """Load a conversation by its opaque id."""
-        return await self._conversation_where("id", conversation_id)
-
-    async def conversation_for_user(self, user_key: str) -> Conversation | None:
-        """Load a conversation by LINE user id."""
-        return await self._conversation_where("user_key", user_key)
-
-    async def _conversation_where(self, column: str, value: str) -> Conversation | None:
         async with self._read() as session:
             rows = await session.fetch(
-                f"SELECT {CONVERSATION_COLUMNS} FROM conversations WHERE {column} = $1", value
+                f"SELECT {CONVERSATION_COLUMNS} FROM conversations WHERE id = $1", conversation_id
             )
         return to_conversation(rows[0]) if rows else None
 

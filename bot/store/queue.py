@@ -208,14 +208,6 @@ class Queue(SqlBase):
                 now,
             )
 
-    async def inbox_status(self, source: str, event_id: str) -> str | None:
-        """The status of one logged event, None when the key is unknown."""
-        async with self._read() as session:
-            rows = await session.fetch(
-                "SELECT status FROM inbox WHERE source = $1 AND event_id = $2", source, event_id
-            )
-        return rows[0]["status"] if rows else None
-
     async def counts(self, since: datetime) -> dict[str, int]:
         """Inbox backlog (pending, working) and outcomes finished since `since` (done, failed)."""
         async with self._read() as session:

@@ -19,6 +19,7 @@ from bot.store import ConversationData, NewEvent, open_store
 from tests.faults.conftest import Rows
 from tests.server import events
 from tests.server.conftest import SECRET, Bot, StartBot
+from tests.store import peek
 from tests.store.builders import NOW, answer
 
 MARKER = "秘密のマーカー-7Q"  # patient text that must never reach a log line
@@ -65,8 +66,8 @@ async def test_mistyped_event_is_unprocessable_once_and_holds_up_nothing(
         await bot.settle()
     elapsed = time.monotonic() - started
 
-    assert await bot.store.inbox_status("line", broken["webhookEventId"]) == "failed"
-    assert await bot.store.inbox_status("line", following["webhookEventId"]) == "done"
+    assert await peek.inbox_status(bot.store, "line", broken["webhookEventId"]) == "failed"
+    assert await peek.inbox_status(bot.store, "line", following["webhookEventId"]) == "done"
     failed = [(a, e) for s, a, e in await rows() if s == "failed"]
     assert len(failed) == 1 and failed[0][0] == 0  # never claimed, never attempted
     assert failed[0][1].startswith(f"unprocessable: {field}") and MARKER not in failed[0][1]
@@ -96,7 +97,7 @@ async def test_unstorable_text_is_answered_and_audited_once(
 
     assert await rows() == [("done", 1, None)]
     assert len(_texts(bot)) >= 1
-    conv = await bot.store.conversation_for_user(events.PATIENT)
+    conv = await peek.conversation_for_user(bot.store, events.PATIENT)
     audited = [a.text for a in await bot.store.audit_entries(conv.id) if a.text]
     assert audited and all("\ufffd" in t and "\x00" not in t for t in audited)
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
@@ -144,7 +145,7 @@ async def test_store_keeps_unstorable_text_as_replacement_characters(
         (fresh,) = await store.enqueue(
             [NewEvent("line", "e-bad", "U-x\x00", '{"t": "a\\u0000 \ud800"}', NOW)]
         )
-        conv = await store.conversation_for_user("U-x\ufffd")
+        conv = await peek.conversation_for_user(store, "U-x\ufffd")
         assert conv is not None
         data = ConversationData(name="A\x00\udfff")
         saved = await store.commit(replace(conv, data=data), [], None)

@@ -18,6 +18,7 @@ from tests.server import events
 from tests.server.conftest import Bot, StartBot, slack_env
 from tests.standins.line_api import PUSH, REPLY, Forced
 from tests.standins.slack_api import SlackStandin
+from tests.store import peek
 
 RATE_LIMIT = {"message": "The API rate limit has been exceeded. Try again later."}
 MONTHLY = {"message": "You have reached your monthly limit."}
@@ -129,7 +130,7 @@ async def test_monthly_quota_429_hands_the_patient_to_staff_once(
     await _send_all(bot, [ev])
     await _settle(bot)
     assert len(bot.line.calls(PUSH)) == 1
-    conv = await bot.store.conversation_for_user(events.PATIENT)
+    conv = await peek.conversation_for_user(bot.store, events.PATIENT)
     assert conv.owner is Owner.WAITING
     assert len(_alerts(slack_standin)) == 1
     assert "quota_exceeded" in str(_alerts(slack_standin)[0]["text"])

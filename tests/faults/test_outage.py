@@ -19,6 +19,7 @@ from tests.server.conftest import Bot, StartBot, slack_env
 from tests.standins import slack_requests
 from tests.standins.db_proxy import DbProxy
 from tests.standins.slack_api import SlackStandin
+from tests.store import peek
 
 MARKER = "停電マーカー-4Z"  # patient text that must never reach a log line
 
@@ -77,7 +78,7 @@ async def test_webhook_during_a_cut_is_503_without_traceback_and_answered_once_a
     await bot.settle()
     answers = bot.line.calls("/v2/bot/message/reply") + bot.line.calls("/v2/bot/message/push")
     assert len(answers) == 1
-    assert await bot.store.inbox_status("line", event["webhookEventId"]) == "done"
+    assert await peek.inbox_status(bot.store, "line", event["webhookEventId"]) == "done"
 
 
 async def test_slack_event_during_a_cut_is_503_so_slack_retries_it(

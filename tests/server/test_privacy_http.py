@@ -15,6 +15,7 @@ from tests.server import events
 from tests.server.conftest import Bot, StartBot, slack_env
 from tests.server.test_slack import OPEN, Clock, _staff_reply, _to_patient
 from tests.standins.slack_api import SlackStandin
+from tests.store import peek
 
 POLICY = "https://clinic.example.com/privacy"  # the embedded default of `Clinic`
 NOTICE_JA = "プライバシーポリシー"
@@ -74,7 +75,7 @@ async def test_follow_gets_welcome_then_notice(start_bot: StartBot) -> None:
     assert STOP in _quick_replies(welcome) and "lang=en" in _quick_replies(welcome)
     assert len(_texts(answer)) == 1 and "副作用" in _texts(answer)[0]
     assert _audit_kinds(bot).count("privacy:notice") == 1
-    conv = await bot.store.conversation_for_user(events.PATIENT)
+    conv = await peek.conversation_for_user(bot.store, events.PATIENT)
     assert conv is not None and conv.notice_at is not None
 
 
@@ -138,7 +139,7 @@ async def test_opt_out_leaves_no_patient_text_in_the_database(
     assert "ZQXA" not in _stored(bot)  # what was stored before goes too
 
     await _say(bot, events.text("費用はいくらですか ZQXB"), events.text("スタッフと話したい ZQXC"))
-    conv = await bot.store.conversation_for_user(events.PATIENT)
+    conv = await peek.conversation_for_user(bot.store, events.PATIENT)
     assert conv is not None and conv.owner.value == "waiting"
     assert conv.data.handoff is not None
     thread = conv.data.handoff.thread_ts
@@ -173,7 +174,7 @@ async def test_opt_out_by_quick_reply(bot: Bot) -> None:
 
     stored = _stored(bot)
     assert "ZQXE" not in stored and "ZQXF" not in stored
-    conv = await bot.store.conversation_for_user(events.PATIENT)
+    conv = await peek.conversation_for_user(bot.store, events.PATIENT)
     assert conv is not None and not conv.keeps_text
     assert _audit_kinds(bot).count("privacy:opt_out") == 1
 
@@ -183,7 +184,7 @@ async def test_delete_with_confirmation_erases_and_starts_afresh(bot: Bot) -> No
     names the patient or holds their words), says what was erased, and the next message is
     from a new patient: the notice comes again."""
     await _say(bot, events.text("副作用はありますか ZQXG"), events.text("データを削除"))
-    old = await bot.store.conversation_for_user(events.PATIENT)
+    old = await peek.conversation_for_user(bot.store, events.PATIENT)
     asked = bot.line.calls("/v2/bot/message/reply")[-1]
     assert "削除しますか" in _texts(asked)[0]
     assert _quick_replies(asked) == ["privacy=delete_yes", "privacy=delete_no"]
@@ -199,19 +200,19 @@ async def test_delete_with_confirmation_erases_and_starts_afresh(bot: Bot) -> No
     await _say(bot, events.text("費用はいくらですか"))
     again = bot.line.calls("/v2/bot/message/reply")[-1]
     assert NOTICE_JA in _texts(again)[0] and len(_texts(again)) == 2
-    new = await bot.store.conversation_for_user(events.PATIENT)
+    new = await peek.conversation_for_user(bot.store, events.PATIENT)
     assert old is not None and new is not None and new.id != old.id
 
 
 async def test_cancel_erases_nothing(bot: Bot) -> None:
     """Cancel keeps everything as it was, and says so."""
     await _say(bot, events.text("Are there side effects? ZQXH"), events.text("delete my data"))
-    before = await bot.store.conversation_for_user(events.PATIENT)
+    before = await peek.conversation_for_user(bot.store, events.PATIENT)
 
     await _say(bot, events.postback("privacy=delete_no"))
 
     (reply,) = _texts(bot.line.calls("/v2/bot/message/reply")[-1])
-    after = await bot.store.conversation_for_user(events.PATIENT)
+    after = await peek.conversation_for_user(bot.store, events.PATIENT)
     assert reply == "OK, nothing was deleted."
     assert before is not None and after is not None and after.id == before.id
     assert "ZQXH" in _stored(bot)
@@ -226,7 +227,7 @@ async def test_delete_during_hand_off_tells_staff_without_the_text(
     reaches no one."""
     bot = await start_bot(clock=Clock(OPEN), **slack_env(slack_standin.base_url))
     await _say(bot, events.text("スタッフと話したい ZQXI"))
-    conv = await bot.store.conversation_for_user(events.PATIENT)
+    conv = await peek.conversation_for_user(bot.store, events.PATIENT)
     assert conv.data.handoff is not None
     thread = conv.data.handoff.thread_ts
     await _staff_reply(bot, "どうされましたか", thread, event_id="EvStaff2")

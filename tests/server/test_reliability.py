@@ -14,6 +14,7 @@ from bot.app import RUNTIME
 from tests.server import events
 from tests.server.conftest import Bot, StartBot
 from tests.standins.line_api import Forced
+from tests.store import peek
 from tests.store.builders import FakeClock
 
 
@@ -81,7 +82,7 @@ async def test_quota_exhausted_is_alerted_and_recorded(
         await bot.send(events.text("副作用について", redelivery=True))
         await bot.settle()
     assert len(bot.line.calls("/v2/bot/message/push")) == 1
-    conv = await bot.store.conversation_for_user(events.PATIENT)
+    conv = await peek.conversation_for_user(bot.store, events.PATIENT)
     assert conv.data.undelivered[0].error == "quota_exceeded"
     assert any(r.levelno >= logging.ERROR for r in caplog.records)
 

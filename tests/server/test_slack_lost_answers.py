@@ -16,6 +16,7 @@ from tests.server import events
 from tests.server.conftest import Bot, StartBot, slack_env
 from tests.standins.slack_api import Forced, SlackStandin
 from tests.standins.slack_requests import STAFF_CHANNEL
+from tests.store import peek
 
 LATE = Forced(delay=1.6)  # posted, but answered after the bot's 1 s timeout
 
@@ -43,7 +44,7 @@ async def test_a_card_whose_answer_was_lost_is_found_not_posted_again(
     await bot.settle()
 
     (card,) = _posted(slack_standin, METADATA_TYPE)
-    conv = await bot.store.conversation_for_user(events.PATIENT)
+    conv = await peek.conversation_for_user(bot.store, events.PATIENT)
     assert conv.data.handoff.thread_ts == card["ts"]  # the found card is the thread
     assert await bot.store.conversation_for_thread(card["ts"]) is not None
     assert slack_standin.calls("conversations.history")  # it looked before posting again
@@ -75,5 +76,5 @@ async def test_a_refused_look_up_still_posts(bot: Bot, slack_standin: SlackStand
 
     cards = _posted(slack_standin, METADATA_TYPE)
     assert len(cards) == 2
-    conv = await bot.store.conversation_for_user(events.PATIENT)
+    conv = await peek.conversation_for_user(bot.store, events.PATIENT)
     assert conv.data.handoff.thread_ts == cards[-1]["ts"]

@@ -9,6 +9,7 @@ from tests.server import events
 from tests.server.conftest import StartBot, slack_env
 from tests.server.test_slack import CLOSED, OPEN, Clock, _to_patient
 from tests.standins.slack_api import SlackStandin
+from tests.store import peek
 
 REASONS = {
     "anaphylaxis": "anaphylaxis",
@@ -70,7 +71,7 @@ async def test_each_outcome_reaches_line_and_slack(
     card_text = json.dumps(card.body, ensure_ascii=False)
     assert ("<!channel>" in card_text) is urgent
     assert card_says in card_text
-    conv = await bot.store.conversation_for_user(events.PATIENT)
+    conv = await peek.conversation_for_user(bot.store, events.PATIENT)
     assert conv is not None
     assert conv.data.handoff is not None
     assert conv.data.handoff.reason == REASONS[card_says]

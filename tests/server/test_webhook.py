@@ -4,6 +4,7 @@ import json
 
 from tests.server import events
 from tests.server.conftest import Bot
+from tests.store import peek
 
 
 def _texts(recorded: object) -> list[str]:
@@ -127,7 +128,7 @@ async def test_unfollow_forgets_state(bot: Bot) -> None:
     await bot.settle()
     await bot.send(events.unfollow())
     await bot.settle()
-    conv = await bot.store.conversation_for_user(events.PATIENT)
+    conv = await peek.conversation_for_user(bot.store, events.PATIENT)
     assert conv is not None and conv.lang is None and conv.misses == 0
 
 
@@ -157,7 +158,7 @@ async def test_bad_signature_is_rejected_and_nothing_stored(bot: Bot) -> None:
     raw = events.body(ev)
     assert (await bot.post(raw, signature="AAAA")).status == 400
     assert (await bot.post(raw, signature="")).status == 400
-    assert await bot.store.inbox_status("line", ev["webhookEventId"]) is None
+    assert await peek.inbox_status(bot.store, "line", ev["webhookEventId"]) is None
     assert bot.line.requests == []
 
 

@@ -8,6 +8,7 @@ from datetime import timedelta
 from bot.core.decision import Owner
 from bot.core.handoff import Card, Handoff
 from bot.store import Claimed, Conversation, ConversationData, NewOutgoing, Store
+from tests.store import peek
 from tests.store.builders import LEASE, NOW, FakeClock, event
 
 HELLO = NewOutgoing("line", '{"text":"hello"}', retry_key="2f1c8c0e-0000-4000-8000-000000000001")
@@ -114,11 +115,11 @@ async def test_last_mark_can_finish_its_event(store: Store, clock: FakeClock) ->
     hello, card = await store.outgoing(claimed.id)
 
     await store.mark_outgoing(hello.id, "sent", "reply", None, NOW)
-    status_between = await store.inbox_status("line", claimed.event_id)
+    status_between = await peek.inbox_status(store, "line", claimed.event_id)
     await store.mark_outgoing(card.id, "sent", "slack", None, NOW, finish=claimed.id)
 
     assert status_between == "working"
-    assert await store.inbox_status("line", claimed.event_id) == "done"
+    assert await peek.inbox_status(store, "line", claimed.event_id) == "done"
     assert await store.claim(NOW, LEASE) is None
     assert (await store.counts(NOW))["done"] == 1
 
@@ -151,7 +152,7 @@ async def test_reset_conversation_keeps_only_the_id(store: Store) -> None:
     assert saved is not None
 
     await store.reset_conversation("U-alice")
-    reset = await store.conversation_for_user("U-alice")
+    reset = await peek.conversation_for_user(store, "U-alice")
 
     assert reset is not None
     assert (reset.id, reset.lang, reset.misses, reset.owner, reset.data) == (
@@ -168,7 +169,7 @@ async def test_reset_conversation_keeps_only_the_id(store: Store) -> None:
 async def test_unknown_conversation_is_none(store: Store) -> None:
     """Looking up an id or user that was never seen gives None."""
     assert await store.conversation("nope") is None
-    assert await store.conversation_for_user("U-nobody") is None
+    assert await peek.conversation_for_user(store, "U-nobody") is None
 
 
 async def test_threads_map_to_their_conversation(store: Store) -> None:

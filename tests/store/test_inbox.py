@@ -9,6 +9,7 @@ import pytest
 
 from bot.core.decision import Owner
 from bot.store import ConversationData, NewEvent, Store, open_store
+from tests.store import peek
 from tests.store.builders import LEASE, NOW, FakeClock, event
 from tests.store.conftest import Backend
 
@@ -40,8 +41,8 @@ async def test_enqueue_creates_one_conversation_per_user(store: Store) -> None:
     await store.enqueue([event("a1", "U-alice"), event("b1", "U-bob")])
     await store.enqueue([event("a2", "U-alice")])
 
-    alice = await store.conversation_for_user("U-alice")
-    bob = await store.conversation_for_user("U-bob")
+    alice = await peek.conversation_for_user(store, "U-alice")
+    bob = await peek.conversation_for_user(store, "U-bob")
     claimed = [await store.claim(NOW, LEASE) for _ in range(2)]
 
     assert alice is not None
@@ -87,7 +88,7 @@ async def test_claim_reads_the_conversation_as_saved_last(store: Store) -> None:
 async def test_event_for_a_conversation_queues_behind_the_patient(store: Store) -> None:
     """A staff reply naming a conversation waits for that patient's earlier event."""
     await store.enqueue([event("a1", "U-alice")])
-    alice = await store.conversation_for_user("U-alice")
+    alice = await peek.conversation_for_user(store, "U-alice")
     assert alice is not None
     await store.enqueue([event("s1", None, source="slack", conversation_id=alice.id)])
 
@@ -123,9 +124,9 @@ async def test_claim_keeps_each_patient_in_order(store: Store) -> None:
         None,
         "b2",
     ]
-    assert await store.inbox_status("line", "b1") == "done"
-    assert await store.inbox_status("line", "b2") == "working"
-    assert await store.inbox_status("line", "unknown") is None
+    assert await peek.inbox_status(store, "line", "b1") == "done"
+    assert await peek.inbox_status(store, "line", "b2") == "working"
+    assert await peek.inbox_status(store, "line", "unknown") is None
 
 
 async def test_expired_lease_lets_another_worker_claim(store: Store) -> None:
@@ -160,7 +161,7 @@ async def test_recover_releases_working_events(
     recovered = await store.recover(recover_at)
 
     assert recovered == expected[backend.name]
-    assert await store.inbox_status("line", "e1") == ("pending" if recovered else "working")
+    assert await peek.inbox_status(store, "line", "e1") == ("pending" if recovered else "working")
 
 
 async def test_retry_later_backs_off_then_fails(store: Store) -> None:
@@ -179,7 +180,7 @@ async def test_retry_later_backs_off_then_fails(store: Store) -> None:
     assert attempts == [("e1", 1), ("e1", 2), ("e1", 3)]
     assert outcomes == [True, True, False]
     assert [c.event_id if c else None for c in early] == [None, None, "e2"]
-    assert await store.inbox_status("line", "e1") == "failed"
+    assert await peek.inbox_status(store, "line", "e1") == "failed"
 
 
 async def test_counts_report_backlog_and_outcomes(store: Store) -> None:

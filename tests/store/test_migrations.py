@@ -29,6 +29,7 @@ from bot.core.handoff import Handoff
 from bot.store import ConversationData, open_store, schema
 from bot.store import postgres as pg_backend
 from bot.store.schema import POSTGRES_TYPES, SCHEMA_VERSION, SQLITE_TYPES, STEPS, ColumnTypes
+from tests.store import peek
 from tests.store.builders import LEASE, NOW
 from tests.store.conftest import PG_SKIP, Backend, with_schema
 
@@ -278,10 +279,10 @@ async def test_version_1_store_keeps_its_rows_and_works(backend: Backend) -> Non
 
     store = await open_store(backend.url, clock=lambda: NOW)
     try:
-        alice = await store.conversation_for_user(ALICE)
+        alice = await peek.conversation_for_user(store, ALICE)
         claimed = await store.claim(datetime.fromisoformat(T1) + timedelta(days=1), LEASE)
         staff = await store.conversations_owned_by_staff()
-        statuses = [await store.inbox_status("line", e) for e in ("e-done", "e-failed")]
+        statuses = [await peek.inbox_status(store, "line", e) for e in ("e-done", "e-failed")]
         done_id = claimed.id - 2 if claimed is not None else 0
         sent = await store.outgoing(done_id)
         trail = await store.audit_entries("c-alice")
@@ -367,7 +368,7 @@ async def test_failed_step_leaves_its_version_and_can_run_again(
     versions = [v for t, _, v in await backend.values() if t == "schema_version"]
     monkeypatch.setitem(schema._STEP_TO, 4, good)
     store = await open_store(backend.url)
-    conv = await store.conversation_for_user(ALICE)
+    conv = await peek.conversation_for_user(store, ALICE)
     await store.close()
 
     assert versions == ["3"] and "notice_at" not in columns

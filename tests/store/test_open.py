@@ -12,6 +12,7 @@ from bot.store import NewEvent, open_store, utc_now
 from bot.store.postgres import split_url
 from bot.store.schema import SCHEMA_VERSION
 from bot.store.sqlite import path_of
+from tests.store import peek
 from tests.store.conftest import Backend
 
 
@@ -84,7 +85,7 @@ async def test_version_3_store_gets_the_privacy_columns(backend: Backend) -> Non
 
     for _ in range(2):
         store = await open_store(backend.url)
-        conv = await store.conversation_for_user("U-alice")
+        conv = await peek.conversation_for_user(store, "U-alice")
         await store.close()
         assert conv is not None and conv.notice_at is None and conv.keeps_text
 

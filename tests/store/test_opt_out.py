@@ -9,6 +9,7 @@ from datetime import timedelta
 
 from bot.core.handoff import Card, Handoff
 from bot.store import AuditEntry, Conversation, ConversationData, NewOutgoing, Store
+from tests.store import peek
 from tests.store.builders import LEASE, NOW, FakeClock, answer, event
 from tests.store.conftest import Backend
 
@@ -134,8 +135,8 @@ async def test_erasure_asked_by_the_patient_keeps_its_event_and_messages(
 
     assert erased > 0
     assert await store.conversation(conv.id) is None
-    assert await store.inbox_status("line", "yes") == "working"
-    assert await store.inbox_status("line", "queued") == "failed"
+    assert await peek.inbox_status(store, "line", "yes") == "working"
+    assert await peek.inbox_status(store, "line", "queued") == "failed"
     (row,) = await store.outgoing(claimed.id)
     assert (row.conversation_id, row.payload, row.retry_key) == (None, told.payload, "key-1")
     await store.mark_outgoing(row.id, "sent", "reply", None, NOW)
@@ -144,7 +145,7 @@ async def test_erasure_asked_by_the_patient_keeps_its_event_and_messages(
     values = await backend.values()
     assert _mentions(values, USER) == []
     assert _mentions(values, TEXT) == []
-    assert await store.inbox_status("line", "yes") == "done"
+    assert await peek.inbox_status(store, "line", "yes") == "done"
     assert await store.enqueue([event("yes", USER)]) == [False]
 
 

@@ -9,6 +9,7 @@ import pytest
 
 from bot.core.decision import Owner
 from bot.store import AuditEntry, ConversationData, NewOutgoing, Store
+from tests.store import peek
 from tests.store.builders import LEASE, NOW, answer, event
 from tests.store.conftest import Backend
 
@@ -25,7 +26,7 @@ def _mentions(values: list[tuple[str, str, str]], marker: str) -> list[tuple[str
 async def test_audit_keeps_each_answer_in_order(store: Store) -> None:
     """Audit entries come back as written, oldest first."""
     await store.enqueue([event("e1")])
-    conv = await store.conversation_for_user("U-alice")
+    conv = await peek.conversation_for_user(store, "U-alice")
     assert conv is not None
     entries = [answer(conv.id, "U-alice"), answer(conv.id, "U-alice", at=NOW + LEASE, text=None)]
 
@@ -55,7 +56,7 @@ async def test_prune_erases_text_but_keeps_dedupe_keys(
     await store.enqueue([event("e1", payload=TEXT), event("b1", "U-bob", payload="BOB-PENDING")])
     claimed = await store.claim(NOW, LEASE)
     assert claimed is not None
-    conv = await store.conversation_for_user("U-alice")
+    conv = await peek.conversation_for_user(store, "U-alice")
     assert conv is not None
     await store.commit(replace(conv, misses=1), [NewOutgoing("slack", TEXT)], claimed.id)
     await store.finish(claimed.id, NOW)
@@ -78,7 +79,7 @@ async def test_forget_erases_the_patient_everywhere(store: Store, backend: Backe
     claimed = await store.claim(NOW, LEASE)
     assert claimed is not None
     assert claimed.user_key == USER
-    conv = await store.conversation_for_user(USER)
+    conv = await peek.conversation_for_user(store, USER)
     assert conv is not None
     relay = NewOutgoing("slack", f'{{"text":"{TEXT}"}}')
     saved = await store.commit(replace(conv, data=ConversationData(name=TEXT)), [relay], claimed.id)
@@ -94,10 +95,10 @@ async def test_forget_erases_the_patient_everywhere(store: Store, backend: Backe
     assert _mentions(values, USER) == []
     assert _mentions(values, TEXT) == []
     assert _mentions(values, "BOB") == [("inbox", "payload")]
-    assert await store.conversation_for_user(USER) is None
-    assert await store.inbox_status("line", "e2") == "failed"
+    assert await peek.conversation_for_user(store, USER) is None
+    assert await peek.inbox_status(store, "line", "e2") == "failed"
     assert await store.enqueue([event("e1", USER)]) == [False]
-    assert await store.conversation_for_user(USER) is None  # a redelivery brings nothing back
+    assert await peek.conversation_for_user(store, USER) is None  # a redelivery brings nothing back
 
 
 async def test_forget_unknown_user_changes_nothing(store: Store) -> None:

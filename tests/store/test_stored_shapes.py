@@ -16,6 +16,7 @@ from bot.logs import PatientTag
 from bot.pipeline import handle as pipeline
 from bot.pipeline.worker import Worker
 from bot.store import Claimed, ConversationData, NewOutgoing, Store
+from tests.store import peek
 from tests.store.builders import LEASE, NOW, FakeClock, event
 from tests.store.conftest import Backend
 
@@ -96,6 +97,6 @@ async def test_unreadable_outbox_row_fails_the_event_and_reaches_staff(
             await worker.stop(grace=1)
 
     assert failed == ["UnreadablePayloadError"]
-    assert await store.inbox_status("timer", "t1") == "failed"
+    assert await peek.inbox_status(store, "timer", "t1") == "failed"
     assert "slack payload: op missing or mistyped" in caplog.text
     assert SECRET not in caplog.text

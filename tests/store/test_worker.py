@@ -8,6 +8,7 @@ import pytest
 
 from bot.pipeline.worker import RetryLaterError, Worker
 from bot.store import Claimed, Store
+from tests.store import peek
 from tests.store.builders import FakeClock, event
 
 
@@ -45,7 +46,7 @@ async def test_failed_event_is_retried_and_hooks_hear_of_it(store: Store, clock:
 
     assert retries == [timedelta(seconds=2), timedelta(seconds=4)]
     assert failed == [("e1", "KeyError")]
-    assert await store.inbox_status("line", "e1") == "failed"
+    assert await peek.inbox_status(store, "line", "e1") == "failed"
 
 
 async def test_a_failing_hook_does_not_stop_the_worker(
@@ -72,7 +73,7 @@ async def test_a_failing_hook_does_not_stop_the_worker(
         await _run_until(worker, succeeded)
 
     assert attempts == [1, 2]
-    assert await store.inbox_status("line", "e1") == "done"
+    assert await peek.inbox_status(store, "line", "e1") == "done"
     assert "worker retry hook failed: ConnectionError" in caplog.text
 
 
@@ -113,4 +114,4 @@ async def test_retry_later_defers_without_using_up_attempts(store: Store, clock:
     await _run_until(worker, done)
     assert runs == [1, 2, 3, 4]
     await asyncio.sleep(0.05)
-    assert await store.inbox_status("line", "e1") == "done"
+    assert await peek.inbox_status(store, "line", "e1") == "done"
