@@ -48,7 +48,6 @@ from bot import clinic, i18n  # noqa: E402
 from bot.core import _scored, decide  # noqa: E402
 from bot.core.decision import State  # noqa: E402
 from bot.core.knowledge import (  # noqa: E402
-    OUT_OF_SCOPE,
     Knowledge,
     _documents,
     _examples,
@@ -57,6 +56,7 @@ from bot.core.knowledge import (  # noqa: E402
 from bot.evaluation import read_cases  # noqa: E402
 from bot.faq import model as faq  # noqa: E402
 from bot.faq.lint import without_placeholders  # noqa: E402
+from bot.faq.rules import OUT_OF_SCOPE  # noqa: E402
 from bot.lang import LANGS  # noqa: E402
 from bot.nlu.matcher import Index, Ranking, build  # noqa: E402
 

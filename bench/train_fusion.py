@@ -36,7 +36,6 @@ from bot import i18n  # noqa: E402
 from bot.core import _scored, decide, fast_answer, fusion_inputs  # noqa: E402
 from bot.core.decision import State  # noqa: E402
 from bot.core.knowledge import (  # noqa: E402
-    OUT_OF_SCOPE,
     Knowledge,
     _documents,
     _examples,
@@ -47,6 +46,7 @@ from bot.core.knowledge import (  # noqa: E402
 )
 from bot.evaluation import read_cases  # noqa: E402
 from bot.faq import model as faq  # noqa: E402
+from bot.faq.rules import OUT_OF_SCOPE  # noqa: E402
 from bot.nlu import fusion as F  # noqa: E402, N812
 from bot.nlu.matcher import build  # noqa: E402
 from bot.nlu.semantic import Encoder, Space, build_space, embed, load_encoder  # noqa: E402

@@ -31,8 +31,9 @@ from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 
 from bot.core.hours import CLINIC_TIMEZONE
-from bot.core.knowledge import OUT_OF_SCOPE, Knowledge
+from bot.core.knowledge import Knowledge
 from bot.core.masking import ADDRESS, DATE, EMAIL, PHONE, mask
+from bot.faq.rules import OUT_OF_SCOPE
 from bot.lang import LANGS
 from bot.nlu.features import Reader, Weights, extract
 from bot.nlu.matcher import Ranking

@@ -11,7 +11,8 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from bot.core.knowledge import OUT_OF_SCOPE, Knowledge
+from bot.core.knowledge import Knowledge
+from bot.faq.rules import OUT_OF_SCOPE
 from bot.nlu.language import detect
 from bot.nlu.matcher import Ranking
 from bot.report import (

@@ -20,7 +20,8 @@ import numpy.typing as npt
 
 from bot.core import privacy, safety, texts, triage
 from bot.core.decision import Choice, Decision, Kind, Owner, State
-from bot.core.knowledge import OUT_OF_SCOPE, Knowledge, Semantic
+from bot.core.knowledge import Knowledge, Semantic
+from bot.faq.rules import OUT_OF_SCOPE
 from bot.lang import DEFAULT_LANG, Lang
 from bot.nlu.fusion import FastPath, Inputs, kana_share, ranked
 from bot.nlu.language import detect

@@ -19,6 +19,7 @@ from types import MappingProxyType
 from bot.clinic import Clinic
 from bot.faq.lint import without_placeholders
 from bot.faq.model import Faq, fill_answers
+from bot.faq.rules import OUT_OF_SCOPE
 from bot.i18n import Catalogs
 from bot.lang import LANGS
 from bot.nlu import fusion as fusion_weights
@@ -27,8 +28,6 @@ from bot.nlu.fusion import Fusion
 from bot.nlu.matcher import Index, build
 from bot.nlu.reading import build_reader
 from bot.nlu.semantic import CACHE_NAME, Encoder, Signals, Space, build_space, load_encoder
-
-OUT_OF_SCOPE = "out_of_scope"
 
 
 @dataclass(frozen=True)

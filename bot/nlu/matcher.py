@@ -61,18 +61,7 @@ class Index:
         # topic with one example question is still found by the words of its answer.
         docs = [(topic, extract(text, reader, weights)) for topic, text in documents]
         docs = [(topic, bag) for topic, bag in docs if bag] if weights.document else []
-        # A negative example ("ボトックスの料金") votes only with what sets it apart from the
-        # FAQ (ボトックス), never with what it shares with a real topic (料金).
-        positive = {
-            key
-            for topic, bag in zip(self._topics, bags, strict=True)
-            if topic not in negative
-            for key in bag
-        }
-        bags = [
-            {k: v for k, v in bag.items() if k not in positive} if topic in negative else bag
-            for topic, bag in zip(self._topics, bags, strict=True)
-        ]
+        bags = _set_apart(self._topics, bags, negative)
         # Features only out-of-scope examples have (ゃじ of ちゅうしゃじょう): evidence that a
         # message, even one in hiragana that no word list can split, is about something else.
         self._negative_only = frozenset(
@@ -81,45 +70,47 @@ class Index:
             if topic in negative
             for key in bag
         )
-        df: dict[str, int] = {}
-        for bag in bags:  # answers do not count: their words would outweigh the questions'
-            for key in bag:
-                df[key] = df.get(key, 0) + 1
-        n = len(bags)
-        power = weights.idf_power
-        self._idf = {
-            key: (math.log((n + 1) / (count + 1)) + 1.0) ** power for key, count in df.items()
-        }
-        self._unseen_idf = (math.log(n + 1) + 1.0) ** power
-        self._postings: dict[str, list[tuple[int, float]]] = {}
+        self._idf, self._unseen_idf = _idf(bags, weights.idf_power)
+        self._postings, sums = self._example_postings(bags)
+        self._doc_topics = [topic for topic, _ in docs]
+        self._doc_postings = self._document_postings(docs, sums, weights.document_centroid)
+        self._centroids = _centroids(sums)
+
+    def _example_postings(
+        self, bags: Sequence[Mapping[str, float]]
+    ) -> tuple[dict[str, list[tuple[int, float]]], dict[str, dict[str, float]]]:
+        """Each feature's (example, weight) list, and per topic the sum of its examples'
+        normalised vectors (the centroid before its own normalising)."""
+        postings: dict[str, list[tuple[int, float]]] = {}
         sums: dict[str, dict[str, float]] = {}
         for i, bag in enumerate(bags):
             vec = {key: tf * self._idf[key] for key, tf in bag.items()}
             norm = math.sqrt(sum(v * v for v in vec.values())) or 1.0
             total = sums.setdefault(self._topics[i], {})
             for key, value in vec.items():
-                self._postings.setdefault(key, []).append((i, value / norm))
+                postings.setdefault(key, []).append((i, value / norm))
                 total[key] = total.get(key, 0.0) + value / norm
-        # Document postings (IDF of the questions; a feature only answers have gets the
-        # unseen weight). The document also joins its topic's centroid: with hundreds of
-        # questions it changes little, with one or two it says what the topic is about.
-        self._doc_topics = [topic for topic, _ in docs]
-        self._doc_postings: dict[str, list[tuple[int, float]]] = {}
+        return postings, sums
+
+    def _document_postings(
+        self,
+        docs: Sequence[tuple[str, Mapping[str, float]]],
+        sums: dict[str, dict[str, float]],
+        centroid_share: float,
+    ) -> dict[str, list[tuple[int, float]]]:
+        """Document postings (IDF of the questions; a feature only answers have gets the
+        unseen weight). The document also joins its topic's centroid in `sums`: with hundreds
+        of questions it changes little, with one or two it says what the topic is about."""
+        postings: dict[str, list[tuple[int, float]]] = {}
         for i, (topic, bag) in enumerate(docs):
             vec = {key: tf * self._idf.get(key, self._unseen_idf) for key, tf in bag.items()}
             norm = math.sqrt(sum(v * v for v in vec.values())) or 1.0
-            centroid = sums.get(topic) if weights.document_centroid else None
+            centroid = sums.get(topic) if centroid_share else None
             for key, value in vec.items():
-                self._doc_postings.setdefault(key, []).append((i, value / norm))
+                postings.setdefault(key, []).append((i, value / norm))
                 if centroid is not None:
-                    share = weights.document_centroid * value / norm
-                    centroid[key] = centroid.get(key, 0.0) + share
-        # Each topic's centroid: what its ways of asking have in common.
-        self._centroids: dict[str, list[tuple[str, float]]] = {}
-        for topic, total in sums.items():
-            norm = math.sqrt(sum(v * v for v in total.values())) or 1.0
-            for key, value in total.items():
-                self._centroids.setdefault(key, []).append((topic, value / norm))
+                    centroid[key] = centroid.get(key, 0.0) + centroid_share * value / norm
+        return postings
 
     def _unknown(self, text: str) -> tuple[int, int, int]:
         """(unknown, content, foreign) word counts: foreign ones are known out-of-scope."""
@@ -210,3 +201,39 @@ def build(
         foreign=foreign,
         documents=list(documents),
     )
+
+
+def _set_apart(
+    topics: Sequence[str], bags: Sequence[dict[str, float]], negative: frozenset[str]
+) -> list[dict[str, float]]:
+    """A negative example ("ボトックスの料金") votes only with what sets it apart from the FAQ
+    (ボトックス), never with what it shares with a real topic (料金)."""
+    positive = {
+        key for topic, bag in zip(topics, bags, strict=True) if topic not in negative for key in bag
+    }
+    return [
+        {k: v for k, v in bag.items() if k not in positive} if topic in negative else bag
+        for topic, bag in zip(topics, bags, strict=True)
+    ]
+
+
+def _idf(bags: Sequence[Mapping[str, float]], power: float) -> tuple[dict[str, float], float]:
+    """Each feature's IDF over the example questions (answers do not count: their words would
+    outweigh the questions'), and the weight of a feature no question has."""
+    df: dict[str, int] = {}
+    for bag in bags:
+        for key in bag:
+            df[key] = df.get(key, 0) + 1
+    n = len(bags)
+    idf = {key: (math.log((n + 1) / (count + 1)) + 1.0) ** power for key, count in df.items()}
+    return idf, (math.log(n + 1) + 1.0) ** power
+
+
+def _centroids(sums: Mapping[str, Mapping[str, float]]) -> dict[str, list[tuple[str, float]]]:
+    """Each topic's centroid: what its ways of asking have in common, as feature postings."""
+    centroids: dict[str, list[tuple[str, float]]] = {}
+    for topic, total in sums.items():
+        norm = math.sqrt(sum(v * v for v in total.values())) or 1.0
+        for key, value in total.items():
+            centroids.setdefault(key, []).append((topic, value / norm))
+    return centroids
