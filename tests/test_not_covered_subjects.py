@@ -116,13 +116,19 @@ def test_faq_check_reports_a_broken_subject_at_its_line(
 
 
 def test_the_shipped_subjects_examples_are_not_evaluation_messages() -> None:
-    """The shipped aftercare subject was written for it: none of its examples is a message of
-    the development sets (the logistics examples came from out_of_scope.toml as they were)."""
+    """The shipped aftercare, other-treatments and choosing-a-clinic subjects were written for
+    them: none of their examples is a message of the development sets (the logistics examples
+    came from out_of_scope.toml as they were)."""
     shipped = faq_model.load_or_raise(ROOT / "faq")
     examples = {
         question_key(q)
         for subject, q in out_of_scope_examples(shipped)
-        if subject == "out_of_scope.aftercare"
+        if subject
+        in (
+            "out_of_scope.aftercare",
+            "out_of_scope.other_treatments",
+            "out_of_scope.choosing_a_clinic",
+        )
     }
     assert examples
     for name in DEV_FILES:
@@ -135,6 +141,28 @@ def test_the_shipped_subjects_examples_are_not_evaluation_messages() -> None:
         ("Is it fine to have a long soak in the tub the night after my IV?", "en", "aftercare"),
         ("施術のあと、翌朝ジョギングしても問題ない？", "ja", "aftercare"),
         ("Where do I park my car when I come for the appointment?", "en", "logistics"),
+        (
+            "Would hyaluronic injections give me more for my money than exosomes?",
+            "en",
+            "other_treatments",
+        ),
+        (
+            "プラセンタとエクソソームだったら、どちらを選んだほうが得ですか",
+            "ja",
+            "other_treatments",
+        ),
+        ("PRPかエクソソームか、受けるならどっちにすべきか教えてほしい", "ja", "other_treatments"),
+        (
+            "Is the exosome solution you inject manufactured in Japan or abroad?",
+            "en",
+            "choosing_a_clinic",
+        ),
+        ("評判のいいクリニックってどうやって探せばいいんでしょう", "ja", "choosing_a_clinic"),
+        (
+            "How can I tell whether a clinic offering exosomes is reputable?",
+            "en",
+            "choosing_a_clinic",
+        ),
     ],
 )
 def test_a_message_nearest_a_subject_gets_its_reply_and_staff(
@@ -156,6 +184,11 @@ def test_a_plain_not_covered_question_keeps_the_plain_fallback(knowledge: Knowle
     assert d.state.misses == 1
 
 
-def test_the_shipped_faq_lists_aftercare_and_logistics() -> None:
+def test_the_shipped_faq_lists_its_not_covered_subjects() -> None:
     shipped = load_or_raise(ROOT / "faq")
-    assert set(shipped.subjects) == {"out_of_scope.aftercare", "out_of_scope.logistics"}
+    assert set(shipped.subjects) == {
+        "out_of_scope.aftercare",
+        "out_of_scope.logistics",
+        "out_of_scope.other_treatments",
+        "out_of_scope.choosing_a_clinic",
+    }
