@@ -37,7 +37,7 @@ from bot.pipeline.scheduler import watch_deadlines
 from bot.pipeline.worker import Worker
 from bot.reload import Loaded, Sources, fingerprint, watch
 from bot.settings import Settings
-from bot.store import Clock, Store, StoreUnavailableError, open_store, utc_now
+from bot.store import Clock, Store, log_failed_round, open_store, utc_now
 
 logger = logging.getLogger(__name__)
 
@@ -329,10 +329,8 @@ async def _prune_forever(store: Store, clock: Clock, retention_days: int) -> Non
             erased = await store.prune(clock(), timedelta(days=retention_days))
             if erased:
                 logger.info("pruned %d rows past the %d-day retention", erased, retention_days)
-        except StoreUnavailableError as exc:  # an outage, not a bug: no traceback
-            logger.warning("pruning skipped: database unavailable (%s)", exc)
-        except Exception:
-            logger.exception("pruning failed; will try again")
+        except Exception as exc:
+            log_failed_round(logger, "pruning", exc)
         await asyncio.sleep(PRUNE_EVERY.total_seconds())
 
 

@@ -11,7 +11,7 @@ import logging
 from collections.abc import Callable
 
 from bot.core.handoff import Policy, next_deadline
-from bot.store import Clock, NewEvent, Store, StoreUnavailableError
+from bot.store import Clock, NewEvent, Store, log_failed_round
 
 logger = logging.getLogger(__name__)
 
@@ -47,8 +47,6 @@ async def watch_deadlines(
         try:
             if await due_events(store, policy(), clock):
                 wake()
-        except StoreUnavailableError as exc:  # an outage, not a bug: no traceback
-            logger.warning("deadline check skipped: database unavailable (%s)", exc)
-        except Exception:
-            logger.exception("deadline check failed; will try again")
+        except Exception as exc:
+            log_failed_round(logger, "deadline check", exc)
         await asyncio.sleep(every)

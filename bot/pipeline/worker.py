@@ -21,7 +21,7 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from functools import partial
 
-from bot.store import Claimed, Clock, Store, StoreUnavailableError
+from bot.store import Claimed, Clock, Store, StoreUnavailableError, log_failed_round
 
 logger = logging.getLogger(__name__)
 
@@ -133,14 +133,9 @@ class Worker:
             await self._slots.acquire()
             try:
                 claimed = await self._store.claim(self._clock(), self._lease)
-            except StoreUnavailableError as exc:  # an outage: no traceback, the same again
+            except Exception as exc:
                 self._slots.release()
-                logger.warning("worker could not claim: database unavailable (%s)", exc)
-                await self._idle()
-                continue
-            except Exception:
-                self._slots.release()
-                logger.exception("worker could not claim from the store; retrying")
+                log_failed_round(logger, "claiming an event", exc)
                 await self._idle()
                 continue
             if claimed is None:
@@ -219,7 +214,7 @@ class Worker:
         """The database went away mid-event: not the event's fault, so it uses up no attempt
         (a long outage must not fail events for good and alert staff). If the store is back
         it is put off for a while; if not, its lease runs out and a claim takes it again."""
-        delay = min(timedelta(seconds=2**claimed.attempts), MAX_BACKOFF)
+        delay = _backoff(claimed.attempts)
         logger.warning(
             "event %s (%s) interrupted: database unavailable (%s); again in %.0f s",
             claimed.event_id,
@@ -240,7 +235,7 @@ class Worker:
             error,
             exc_info=logger.isEnabledFor(logging.DEBUG),
         )
-        delay = min(timedelta(seconds=2**claimed.attempts), MAX_BACKOFF)
+        delay = _backoff(claimed.attempts)
         now: datetime = self._clock()
         retried = await self._store.retry_later(claimed.id, error, now + delay, self._max_attempts)
         if retried and self._on_retry is not None:
@@ -254,6 +249,12 @@ class Worker:
             )
             if self._on_failed is not None:
                 await _hook("failed", self._on_failed(claimed, error))
+
+
+def _backoff(attempts: int) -> timedelta:
+    """The wait before an event that failed on attempt `attempts` runs again: 2, 4, 8 ... s,
+    at most MAX_BACKOFF."""
+    return min(timedelta(seconds=2**attempts), MAX_BACKOFF)
 
 
 async def _hook(name: str, call: Awaitable[None]) -> None:

@@ -14,6 +14,7 @@ This package imports no web framework and no platform SDK.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -35,6 +36,16 @@ class StoreUnavailableError(Exception):
     out; a server shutting down). Nothing was written; the same call may succeed later, so the
     door answers 503 (the platform redelivers) and the worker leaves the event for later,
     without a traceback: an outage is an operating condition, not a bug."""
+
+
+def log_failed_round(logger: logging.Logger, what: str, exc: Exception) -> None:
+    """Log a background round (claiming, a deadline check, pruning) that failed and will be tried
+    again: a database outage as one WARNING line without a traceback, anything else as the bug
+    it is, with its traceback."""
+    if isinstance(exc, StoreUnavailableError):
+        logger.warning("%s skipped: database unavailable (%s)", what, exc)
+    else:
+        logger.error("%s failed; will try again", what, exc_info=exc)
 
 
 def utc_now() -> datetime:
