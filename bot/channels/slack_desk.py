@@ -103,11 +103,9 @@ class SlackDesk:
         try:
             return await self._carry_out(conv, op, key, unsure)
         except SlackApiError as exc:
-            error = str(exc.response.get("error", "slack_error"))
-            if exc.response.status_code >= 500:
-                error = "internal_error"
-            logger.warning("slack %s failed: %s", _op_name(op), error)
-            return DeskResult(ok=False, error=error, retry_after=_retry_after(exc))
+            failure = _failure(exc)
+            logger.warning("slack %s failed: %s", _op_name(op), failure.error)
+            return failure
 
     async def _carry_out(
         self, conv: Conversation, op: SlackCard | SlackThread | SlackUpdate, key: str, unsure: bool
@@ -184,10 +182,10 @@ class SlackDesk:
         try:
             return await look()
         except SlackApiError as exc:
-            error = str(exc.response.get("error", "slack_error"))
-            if exc.response.status_code >= 500 or error in SLACK_RETRYABLE:
+            failure = _failure(exc)
+            if failure.retryable:
                 raise
-            logger.warning("slack look-up for an earlier post failed: %s; posting", error)
+            logger.warning("slack look-up for an earlier post failed: %s; posting", failure.error)
             return None
 
     async def _posted_card(self, conv: Conversation, handoff: Handoff) -> str | None:
@@ -317,6 +315,15 @@ def _op_name(op: SlackOp) -> str:
     if isinstance(op, SlackCard):
         return "card"
     return "thread" if isinstance(op, SlackThread) else "update"
+
+
+def _failure(exc: SlackApiError) -> DeskResult:
+    """What Slack's refusal means: its error code (any 5xx is `internal_error`, to be retried)
+    and the wait it asked for."""
+    error = str(exc.response.get("error", "slack_error"))
+    if exc.response.status_code >= 500:
+        error = "internal_error"
+    return DeskResult(ok=False, error=error, retry_after=_retry_after(exc))
 
 
 def _retry_after(exc: SlackApiError) -> float | None:
