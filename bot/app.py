@@ -11,7 +11,7 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import timedelta, tzinfo
 from functools import partial
 from typing import TypedDict
 
@@ -58,6 +58,10 @@ class Runtime:
 
     def swap(self, loaded: Loaded) -> None:
         self.knowledge, self.policy = loaded.knowledge, loaded.policy
+
+    def zone(self) -> tzinfo:
+        """The clinic's time zone as configured now (hours.toml, reloaded with the policy)."""
+        return hours.clinic_zone(self.policy.hours)
 
 
 SETTINGS = web.AppKey("settings", Settings)
@@ -231,7 +235,7 @@ async def _resources(app: web.Application) -> AsyncIterator[None]:
                 lambda: runtime.knowledge,
                 clock,
                 settings.slack.staff_channel,
-                lambda: hours.clinic_zone(runtime.policy.hours),
+                runtime.zone,
             )
             app[slack.BOLT] = slack.build(
                 web_client, settings.slack.signing_secret.reveal(), inbound
@@ -311,7 +315,7 @@ def _slack_client(
         settings.slack.staff_channel,
         store,
         staff_text,
-        lambda: hours.clinic_zone(runtime.policy.hours),
+        runtime.zone,
     )
     return client, desk
 
