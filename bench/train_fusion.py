@@ -313,25 +313,3 @@ def main() -> None:
 
 if __name__ == "__main__":
     main()
-
-
-def misses(name: str = "dev-ja") -> None:
-    """Debug: the file's misses under weights trained without it (no fast path). From Python:
-    `import train_fusion; train_fusion.misses("dev-en")` with bench/ on the path."""
-    encoder = load_encoder()
-    catalogs = i18n.load(ROOT / "locales")
-    loaded = faq.load_or_raise(ROOT / "faq")
-    topics = list(loaded.topics)
-    k = build_knowledge(loaded, catalogs, semantic=False)
-    space = _space(loaded, encoder)
-    base = faq_items(loaded, k, encoder)
-    full = {n: eval_items(n, k, space, encoder) for n in FILES}
-    items = base + [i for n in FILES if n != name for i in full[n]]
-    fusion = fit(items, topics, [])
-    for it in full[name]:
-        got = predict(fusion, it, topics)
-        if got not in it.gold:
-            v = fusion.verdict(it.inputs)
-            print(
-                f"{'|'.join(it.gold)} -> {got} nc={v.not_covered:.2f} p={v.probabilities.max():.2f}: {it.text}"
-            )
