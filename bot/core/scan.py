@@ -18,8 +18,6 @@ from typing import Any
 
 import re2  # type: ignore[import-untyped]
 
-PHRASE_REACH = 200  # a phrase ends at most this many characters past where RE2 saw it
-LOOKAHEAD = 32  # text read past a stretch so that lookaheads at its end see what follows
 _RE2_MAX_REPEAT = 1000
 _ANY = r"(?s:.)"
 _CLASSES = {
@@ -155,30 +153,25 @@ class Found:
         return self._matches[i]
 
     def _exact(self, i: int) -> tuple[list[int], list[re.Match[str]]]:
+        """The exact pattern tried only where it can start: inside a candidate.
+
+        RE2 reports the leftmost matches of the loose twin, which matches at every place the
+        exact pattern does; so an exact match starts either where a candidate starts or inside
+        one that covers its start (the next search begins after that candidate). Trying the
+        pattern anchored at those places alone gives what `finditer` gives, in order and
+        without overlaps, at a cost that grows with the candidates, not the message."""
         pattern, text = self._lexicons.patterns[i], self.text
         starts: list[int] = []
         matches: list[re.Match[str]] = []
-        for lo, hi in _windows(self._lexicons.candidates(i, text), len(text)):
-            for match in pattern.finditer(text, lo, min(len(text), hi + LOOKAHEAD)):
-                if match.end() <= hi:
-                    starts.append(match.start())
-                    matches.append(match)
+        resume = 0
+        for start, end in self._lexicons.candidates(i, text):
+            pos = max(start, resume)
+            while pos <= end:
+                match = pattern.match(text, pos)
+                if match is None:
+                    pos += 1
+                    continue
+                starts.append(pos)
+                matches.append(match)
+                resume = pos = max(match.end(), pos + 1)
         return starts, matches
-
-
-def _windows(spans: Iterator[tuple[int, int]], size: int) -> Iterator[tuple[int, int]]:
-    """Merged stretches from each candidate's start to `PHRASE_REACH` past its end.
-
-    Every match of the exact pattern starts inside a candidate (the loose twin matches there
-    too, and RE2 reports the leftmost matches), so it lies inside one stretch."""
-    current: tuple[int, int] | None = None
-    for start, end in spans:
-        stop = min(size, end + PHRASE_REACH)
-        if current and start <= current[1]:
-            current = (current[0], max(current[1], stop))
-            continue
-        if current:
-            yield current
-        current = (start, stop)
-    if current:
-        yield current
