@@ -9,6 +9,7 @@ import pytest
 from bot.core import decide
 from bot.core.decision import Kind, Owner, State
 from bot.core.knowledge import Knowledge
+from bot.core.safety import asks_for_person
 from bot.core.triage import Outcome, triage
 from bot.evaluation import read_cases, run, summarize_triage
 
@@ -474,7 +475,15 @@ def test_long_polite_message_with_a_thank_you_is_not_small_talk(knowledge: Knowl
 
 @pytest.mark.parametrize(
     "name",
-    ["dev-shared.tsv", "dev-urgent.tsv", "dev-nearmiss.tsv", "dev-hard.tsv", "dev-hard2.tsv"],
+    [
+        "dev-shared.tsv",
+        "dev-urgent.tsv",
+        "dev-nearmiss.tsv",
+        "dev-hard.tsv",
+        "dev-hard2.tsv",
+        "dev-hard3.tsv",
+        "dev-hard4.tsv",
+    ],
 )
 def test_development_sets_meet_the_targets(name: str, knowledge: Knowledge) -> None:
     """Every emergency caught, at most 2% false alarms, 95% of reports reach staff."""
@@ -485,3 +494,137 @@ def test_development_sets_meet_the_targets(name: str, knowledge: Knowledge) -> N
     assert alarms <= 0.02 * others
     reached, staff = summary.staff
     assert reached >= 0.95 * staff
+
+
+@pytest.mark.parametrize(
+    ("text", "category"),
+    [
+        # Air hunger as it looks or sounds.
+        ("おとうさんが口をぱくぱくさせてて、しゃべれないくらい息してる", "breathing"),
+        ("she's fighting for air and can't finish a sentence", "breathing"),
+        ("吸っても吸っても足りない感じがする、今も", "breathing"),
+        # Someone who cannot be woken, told in dialect or plainly.
+        ("じいちゃん、ゆすっても目ぇ開けへん", "collapse"),
+        ("I can't rouse him, he's slumped in the chair", "collapse"),
+        # Rhythmic jerking with a fixed stare.
+        ("my son's arm keeps jerking in a rhythm and he just stares at the wall", "seizure"),
+        ("娘が急にびくんびくんして、目が一点を見つめたまま戻りません", "seizure"),
+        # One side, a curtain over the sight, words that come out wrong.
+        ("笑ったら右側だけ口が上がらない", "stroke"),
+        ("a dark curtain came down over the left half of my eyes", "stroke"),
+        ("父の話す内容がめちゃくちゃで、単語がでてこない", "stroke"),
+        ("dad can't find his words and keeps leaning to the right", "stroke"),
+        # A sudden headache told by its signs, not the word.
+        ("あたま いきなり ありえない いたさ くびもいたい", "headache"),
+        ("came on in one second, worst thing ever in my head, I threw up", "headache"),
+        # Fever told by a number or an image, with chills or confusion.
+        ("40.2 and my teeth won't stop clacking", "sepsis"),
+        ("he's hot like an oven and doesn't know what day it is", "sepsis"),
+        # Bleeding that keeps leaking through dressings.
+        ("the IV spot has been leaking for an hour, through every plaster", "bleeding"),
+        ("ガーゼ外すたびに血が噴水みたいにぴゅって出る", "bleeding"),
+        # Vomit likened to a dark food, or red food denied.
+        ("threw up something like black tar twice", "blood_vomit"),
+        ("吐いたら真っ赤だった、トマトなんか食べてないのに", "blood_vomit"),
+        ("coughed into the sink, bright red and frothy", "blood_vomit"),
+        # Lips and fingertips in dialect.
+        ("母の唇の青うなっとる", "cyanosis"),
+        ("his fingertips have gone kind of purple and grey", "cyanosis"),
+        # Anaphylaxis with a gap between the face and the swelling.
+        ("注射のあと顔がおもちみたいにぶち腫れてきた", "anaphylaxis"),
+        ("my throat feels smaller and smaller since the shot", "anaphylaxis"),
+    ],
+)
+def test_red_flags_told_as_they_look(text: str, category: str) -> None:
+    found = triage(text)
+    assert (found.outcome, found.category) == (Outcome.EMERGENCY, category), found
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I already swallowed a whole box of my sleeping pills",
+        "睡眠薬をぜんぶ飲んだ",
+        "thinking of stepping in front of a train tonight",
+        "ﾓｳ ｺﾉﾖﾆ ｲﾀｸﾅｲ",
+        "人生から降りようと思う",
+        "nobody would miss me if I stopped existing",
+        # A goodbye sent, despair, then silence (about someone else, now).
+        "my daughter texted goodbye, she's been depressed and isn't answering her phone",
+    ],
+)
+def test_self_harm_by_means_or_a_silent_goodbye(text: str) -> None:
+    assert triage(text).outcome is Outcome.SELF_HARM
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I was afraid I'd faint but I was totally fine, can I drive home?",
+        "Can these shots make me bleed more if I cut myself shaving?",
+        "唇が腫れたり息苦しくなったりといったことは一切ありませんでした",
+        "熱もねぇし震えもねぇ、元気だべ",
+        "腫れとらんし赤くもなか、化粧はいつからよか？",
+        "注射したところが膿んだりすることってありますか？",
+        "もし夜に熱が出て震えてきたら連絡していいですか",
+        "Should something go wrong at home, is there a number to call?",
+        "what percentage of people get throat swelling from this?",
+        "my lips look a bit grey in photos, always have been, can exosomes help?",
+        "元カレ来るって聞いて白目むいたわ笑",
+        "何年か前に親知らずを抜いたとき血が止まらなかったけど今は平気",
+        "朝吐いたけど血とか混じってないです",
+        "手にべったりクリームを塗っています、注射の前に落とすべき？",
+        "拒絶反応みたいなのが起きないか心配です",
+    ],
+)
+def test_new_shapes_that_are_not_alarms(text: str) -> None:
+    found = triage(text)
+    assert found.outcome not in (Outcome.EMERGENCY, Outcome.SELF_HARM), found
+
+
+@pytest.mark.parametrize(
+    ("text", "category"),
+    [
+        ("背中のじんましんが出たり引いたりして、もう4日目です", "rash"),
+        ("点滴してから腕がだるい。昨日からずっと痛いまま", "lasting_pain"),
+        ("the bump from the IV went from a pea to a grape", "swelling"),
+        ("temp hovering around 38 since yesterday, no chills", "fever"),
+        ("注射したあたりの頭皮、さわると手袋ごしみたいな感覚", "numbness"),
+        ("feel queasy all day since the infusion, can't face food", "unwell"),
+    ],
+)
+def test_more_symptom_reports(text: str, category: str) -> None:
+    found = triage(text)
+    assert (found.outcome, found.category) == (Outcome.SYMPTOM, category), found
+
+
+@pytest.mark.parametrize(
+    ("text", "category"),
+    [
+        ("毎日クレキサンを自己注射しています", "anticoagulant"),
+        ("私リクシアナ飲んでる人です", "anticoagulant"),
+        ("生理がこないので検査したら陽性でした", "pregnancy"),
+        ("I'm on hemodialysis three days a week", "dialysis"),
+        ("乳がんの術後でホルモン注射を続けています", "cancer_treatment"),
+        ("ステロイドを毎朝10mg飲んでいます", "immunosuppressant"),
+        ("my boy is 15, can he have the scalp injections?", "minor"),
+    ],
+)
+def test_more_medical_situations(text: str, category: str) -> None:
+    found = triage(text)
+    assert (found.outcome, found.category) == (Outcome.MEDICAL, category), found
+
+
+@pytest.mark.parametrize(
+    ("text", "person"),
+    [
+        ("ねえこれAI？中の人と話したい", True),
+        ("だれか生身の人いますか", True),
+        ("先生とビデオ通話できますか", True),
+        ("operator pls", True),
+        ("I'd rather talk to an actual human", True),
+        ("妊娠中の人は受けられますか", False),
+    ],
+)
+def test_requests_for_a_person_by_other_names(text: str, person: bool) -> None:
+    assert asks_for_person(text) is person

@@ -17,6 +17,8 @@ _HANDOFF_JA = [
     r"(有人|ゆうじん|直接話|直接お話|ちょくせつはな|電話で話|でんわではな|お電話(いただけ|ください|もらえ|をいただ)|電話(を)?(かわ|代わ|ください|もらえ|いただけ)|折り返し)",
     r"(担当|スタッフ|すたっふ|人間|にんげん)(の方|のかた|さん)?(に|から)(返事|へんじ|回答|対応|連絡)",
     r"^(スタッフ|すたっふ|人間|にんげん|担当者|たんとうしゃ|おぺれた)(さん)?(お願い|おねがい)?[!?！？。]*$",
+    # "中の人いるなら", "生身の人〜！", "先生とビデオ通話": a person by another name or channel.
+    r"(?<![一-龥ぁ-ん])中の人|生身の(人|ひと)|(先生|せんせい|医師|看護師|ドクター)(と|に)[^。？?]{0,6}(ビデオ|びでお|通話|つうわ|電話|でんわ)",
 ]
 _HANDOFF_EN = [
     r"\b(talk|speak|chat)( directly)? (to|with) (a |an |the |some |your )?"
@@ -24,7 +26,8 @@ _HANDOFF_EN = [
     r"\b(real person|human (please|agent|being)|live (agent|person|chat)|connect me|transfer me"
     r"|(staff|human|agent|operator|person) please|contact (the |your )?staff|not a bot|not a robot)",
     r"\bsome(one|body) (i can|to) (talk|speak|chat)",
-    r"^(agent|human|operator|staff|representative)[.!?]*$",
+    r"^(agent|human|operator|staff|representative)( pls| please)?[.!?]*$",
+    r"\b(actual|real|live) (human|person)\b|\bhear(ing)? from (one of )?(the|your) (nurses?|doctors?|staff)\b",
     r"\b(call|phone|ring) me( back)?\b|\b(human|person|staff member|someone) (to )?(reply|respond|help|answer)\b"
     r"|\bis there a (human|person|real person)\b|\bhave a (human|person|staff member) (reply|call|contact)",
 ]

@@ -102,6 +102,7 @@ _IDIOMS = _p(
         r"(心臓|しんぞう)(が)?(止まるかと|とまるかと|止まりそう|とまりそう|ばくばく|バクバク|どきどき|ドキドキ|が飛び出|がとびで)",
         r"(話|職場|会議|雰囲気|空気|毎日|生活|人間関係|家)[^。！？!?]{0,6}(息が詰ま|いきがつま)|息が(詰ま|つま)(る|りそう)(職場|思い|ような|毎日|ほど)",
         r"(ショック|しょっく|びっくり|驚き)[^。！？!?]{0,6}息が(止ま|とま)りそう",
+        r"(?:聞いて|きいて|見て|みて|知って|しって|言われて|いわれて)[^。]{0,3}白目(?:を)?(?:むい|剥い)|"
         r"血の気が(引|ひ)|ちのけがひ|血が騒|鼻血が出そう|お腹(が)?痛い[(（]?笑|笑いすぎて",
         r"(笑|わら)(いすぎて|い過ぎて)[^。]{0,6}(死|しぬ|お腹)",
         r"\b(?:is|are|it's|its|was|were|schedule|price|prices|cost|weather|bill|job|work|commute|boss|this|that|wrinkles|skin|dull skin|it)\s+(?:is\s+|are\s+|was\s+)?killing\s+(?:me|my)\b",
@@ -145,14 +146,18 @@ _CLAUSE_BREAK = re.compile(r"[、,;]|\b(?:but|however|though|and then)\b|けど|
 
 _NEG_JA = _p(
     r"^[^。、]{0,10}(?:平熱|へいねつ|下がりました|下がった|さがった|わけ(?:では|じゃ)な)|^(?:じゃ|では|でわ)(?:な|ありませ)|"
-    r"^(?:く|さ|け|み|い|な|の|て|で)?(?:は|も|とか|など|なんか|や|の方は|のほうは){0,2}"
+    r"^(?:く|さ|け|み|い|な|の|て|で|る)?(?:は|も|とか|など|なんか|や|の方は|のほうは){0,2}"
     r"(?:(?:も|や|とか|、|と)[^。！？!?、]{1,8}?(?:も|とか|は|など|なんか))?"
     r"(?:全然|ぜんぜん|まったく|全く|特に|とくに|一切|いっさい|別に|そんなに|あまり|ほとんど)?"
     r"(?:ない|無い|なく|無く|なし|無し|ありません|ありませ|ございません|出ていない|出てない|でていない|でてない|"
     r"していない|してない|感じない|感じません|見られない|大丈夫|だいじょうぶ|平気|へいき|問題な|普通|ふつう|正常|ないです|出ない|でない|出ません|ませ|ゼロ|ぜろ|0)|"
     # "バットで殴られたみたいなのとかじゃない", "血は混じってない"
     r"^[^。、!?！？]{0,8}?(?:とか|なんか|など|みたいなの|ようなの|ってほど)(?:じゃ|では|でも|でわ)(?:な|ありませ)|"
-    r"^(?:は|も)[ぁ-ん一-龥]{0,4}?(?:ってない|っていない|ってません|てない|ていない|てません|なかった|ませんでした)"
+    r"^(?:は|も|とか|なんか|など)[ぁ-ん一-龥]{0,4}?(?:ってない|っていない|ってません|てない|ていない|てません|でない|でいない|でません|なかった|ませんでした|とらん|とらへん|ておらん|とりません|てへん|てまへん|てねぇ|てねえ)|"
+    # dialect: 腫れとらん, 熱もねぇ, 広がってもなか
+    r"^(?:って|っても|ても|でも|も|は)?(?:とらん|とらへん|ておらん|ちょらん|ねぇ|ねえ|ねー|なか(?![ぁ-ん])|なかよ|なかけど|あらへん|ありまへん)|"
+    r"^[^。！？!?]{0,20}?(?:一個も|ひとつも|一つも|何も|なにも|少しも|すこしも)(?:なかっ|ない|なく|ありませ|出てな|でてな|出ませ)|"
+    r"^[^。！？!?]{0,30}?(?:こと|事)(?:は|も)(?:一切|全く|まったく|全然|ぜんぜん|特に)?(?:ありませ|ございませ|なかった|ない)"
 )
 _NEG_EN = re.compile(
     r"\b(?:no|not|never|without|nor|zero|none|denies|deny|free of|not any|no sign of|"
@@ -160,19 +165,24 @@ _NEG_EN = re.compile(
     r"dont|doesnt|didnt|havent|hasnt|isnt|arent|wasnt)\b(?:\s+(?!but\b|and\b)[a-z'/]+){0,4}\s*$|\bnothing\s*$"
 )
 _RISK_SUFFIX_JA = _p(
-    r"^[^。！？!?]{0,10}?(?:(?:こと|事)(?:は|って|も|が)?(?:あり|ある|ない|なく|よく|多い|少ない)|ことある|割合|頻度|たり|たら|た場合|る場合|場合|可能性|リスク|確率|危険性|"
+    r"^[^。！？!?]{0,10}?(?:(?:こと|事)(?:は|って|も|が)?(?:あり|ある|ない|なく|よく|多い|少ない)|ことある|割合|頻度|たら|た場合|る場合|場合|可能性|リスク|確率|危険性|"
     r"とき(?:は|に|って|の)|時(?:は|に|って|の)|際(?:は|に)|ような(?:こと|場合)|人(?:は|も|が|って)|ひと(?:は|も|が)|"
-    r"やすい|得る|うる|ませんか|ないですよね|ないよね|たらどう|ちゃったら|(?:ま|る)すか|のでしょうか|ますか)"
+    r"やすい|得る|うる|か(?:心配|しんぱい|不安|ふあん|気にな|きにな)|ませんか|ないですよね|ないよね|たらどう|ちゃったら|(?:ま|る)すか|のでしょうか|ますか)"
+)
+# "〜たりすることってありますか": an enumeration asked about, not one that is reported.
+_TARI_QUESTION = _p(
+    r"^[ぁ-ん]{0,3}?(?<!べっ)(?<!ぴっ)(?<!ばっ)(?<!ぐっ)(?<!あ)(?:た|だ)り[^。]{0,40}?(?:ますか|ですか|でしょうか|ある(?:ん|の)?(?:ですか|か)?[?？]|あるもん|ありえ|[?？])"
 )
 _RISK_PREFIX_JA = _p(r"(?<![ぁ-ん一-龥])(?:もし(?!て|た|な|ま)|万が一|万一|仮に)")
 # Said to be imagined, whatever tense follows ("hypothetically if I started wheezing",
 # "say someone threw up blood (I haven't!)"): not a report even with a word for now.
 _HYPOTHETICAL = _p(
-    r"仮に|仮の話|かりのはなし|例えば|たとえば|"
+    r"仮に|仮の話|かりのはなし|例えば|たとえば|(?:倒れる|たおれる|気を失う|死ぬ|しぬ)かと(?:思|おも)|"
+    r"\b(?:scared|afraid|worried|feared|thought) (?:that )?(?:i|he|she)(?: would| might| was going to|'d)\b|\bshould (?:something|anything|it|that|this) (?:go|happen)\b|"
     r"\b(?:hypothetical(?:ly)?|theoretical(?:ly)?|in theory|say (?:someone|somebody|a (?:person|patient|friend))|let'?s say|suppose|supposing|imagine (?:if|someone|that))\b"
 )
 _RISK_SENTENCE = _p(
-    r"割合|頻度|確率|リスク|可能性|報告|どれくらいの人|何%|何パーセント|\b(?:odds|chances?|risk|how (?:common|likely|often|rare)|"
+    r"割合|頻度|確率|リスク|可能性|報告|どれくらいの人|どれくれ|何%|何パーセント|\b(?:odds|chances?|risk|percentage|percent|how many (?:people|ppl)|how (?:common|likely|often|rare)|"
     r"signs of|symptoms of|what to watch|warning signs|suppose|supposing|let'?s say|say i)\b"
 )
 _RISK_PREFIX_EN = re.compile(
@@ -181,7 +191,7 @@ _RISK_PREFIX_EN = re.compile(
     r"ever|does (?:it|this|exosome|the treatment)|do (?:people|patients|you)|side effects? (?:like|such as)|when to|what symptoms)\b"
 )
 _NOW = _p(
-    r"今|いま|現在|さっき|先ほど|さきほど|たった今|急に|どんどん|てきた|てきて|ている|ています|てる|"
+    r"今|いま|現在|さっき|先ほど|さきほど|たった今|急に|どんどん|てきた(?!ら)|てきて|ている|ています|てる|"
     r"まだ|ずっと|続いて|\b(?:right now|rn|now|just now|currently|since|started|starting|keeps?|still|getting worse|i'?m having|im having|is having|for the last|(?:mins?|minutes?|an hour|hours?) ago)\b"
 )
 _CURRENT = _p(
@@ -194,10 +204,10 @@ _CURRENT = _p(
 )
 _PAST = _p(
     _alt(
-        r"(?:\d+|数|何|十|一|二|三)?(?:年|ヶ月|か月|カ月|ヵ月|週間)前|昔|(?<!むか)むかし|以前|いぜん|(?:子供|子ども|こども|小さい|ちいさい|幼い|おさない|若い|わかい|学生)の?(?:頃|ころ)|学生時代",
+        r"(?:\d+|数|何|十|一|二|三|四|五|六|七|八|九)*(?:年|ヶ月|か月|カ月|ヵ月|週間)(?:か|も|ほど|くらい|ぐらい)?前|生前|前回|ぜんかい|昔|(?<!むか)むかし|以前|いぜん|(?:子供|子ども|こども|小さい|ちいさい|幼い|おさない|若い|わかい|学生)の?(?:頃|ころ)|学生時代",
         r"先月(?!から|より|末から)|先々月",
-        r"過去に|かこに|前に一度|一度だけ|ことがあ(?:る|り|って)|ことある|ことあって|ことあり|た経験|既往|持病|持ち(?:で|です|だ|な)|歴があ|去年|昨年|おととし|亡くな|家系|家族歴",
-        r"\b(?:years? ago|yrs? ago|months ago|as a (?:kid|child|teen|baby)|when i was|in the past|history of|used to|once (?:had|at|in|when|after|before)|last (?:year|summer|winter|spring|fall|autumn|month)|family history|runs in (?:my|the) family|back in|in my (?:teens|20s|30s|twenties)|childhood|years back|previously|in (?:19|20)\d\d)\b",
+        r"過去に|かこに|前に一度|一度だけ|ことがあ(?:る|り|って)|ことがございま|ことある|ことあって|ことあり|た経験|既往|持病|持ち(?:で|です|だ|な)|歴があ|去年|昨年|おととし|亡くな|家系|家族歴",
+        r"\bafter my (?:last|previous|first) (?:drip|iv|session|injection|treatment|visit|infusion)\b|\b(?:years? ago|yrs? ago|months ago|as a (?:kid|child|teen|baby)|when i was|in the past|history of|used to|once (?:had|at|in|when|after|before)|last (?:year|summer|winter|spring|fall|autumn|month)|family history|runs in (?:my|the) family|back in|in my (?:teens|20s|30s|twenties)|childhood|years back|previously|in (?:19|20)\d\d)\b",
     )
 )
 _HEARSAY = _p(
@@ -209,7 +219,7 @@ _HEARSAY = _p(
 _OTHER_PERSON_PAST = _p(
     _alt(
         r"(?:友人|友達|ともだち|知人|知り合い|姉|妹|兄|弟|母|父|叔母|おば|叔父|同僚|先輩|後輩|いとこ)[^。]{0,40}"
-        r"(?:聞いた|聞きました|言って(?:た|ました)|らしい|そうです|だそう|って(?:言|い)って)",
+        r"(?:聞いた|聞きました|言って(?:た|ました)|言っとった|言うとった|ゆうとった|いっとった|らしい|そうです|だそう|って(?:言|い)って)",
         r"\b(?:friend|sister|brother|aunt|uncle|mom|mother|dad|father|coworker|colleague|cousin|neighbou?r)\b[^.!?]{0,40}\b(?:said|told me|heard)\b",
         r"\b(?:friend|sister|brother|aunt|uncle|mom|mother|dad|father|coworker|colleague|cousin|neighbou?r)\b[^.!?]{0,60}"
         r"\b(?:had|got|passed out|went)\b[^.!?]{0,60}\b(?:another|other|last (?:year|month)|years? ago|once|before)\b",
@@ -306,9 +316,12 @@ def _counts(  # noqa: PLR0911 - one return per context that makes a phrase a mer
         questions
         and _RISK_SUFFIX_JA.match(text[e : min(hi, e + 14)])
         and not re.search(
-            r"^[ぁ-ん]{0,2}(?:てきて|てきた|ている|てる|ています)", text[e : min(hi, e + 8)]
+            r"^[ぁ-ん]{0,2}(?:てきて|てきた|ている|てる|ています|てきとる|とる|よる|ちょる)",
+            text[e : min(hi, e + 8)],
         )
     ):
+        return False
+    if questions and _TARI_QUESTION.match(text[e:hi]):
         return False
     if (
         questions
@@ -361,30 +374,35 @@ def _first(
 
 # --- Lexicons ---------------------------------------------------------------------------
 _ADV = r"(?:急に|きゅうに|すごく|とても|かなり|ひどく|どんどん|みるみる|だんだん|少し|すこし|ちょっと|なんか|なんだか|うまく|全然)?"
-_FACE_PART = r"(?:唇|くちびる|口唇|舌|べろ|のど|喉|咽|まぶた|瞼|顔|かお|顔面|口の(?:まわり|周り)|首|目のまわり)"
-_SWELL = r"(?:腫れ|はれ|腫れあが|はれあが|腫れぼった|はれぼった|ぱんぱん|ふくれ|膨れ|膨らん|ふくらん|厚ぼった|分厚く)"
+_FACE_PART = r"(?:唇|くちびる|口びる|口唇|舌|べろ|のど|喉|咽|まぶた|瞼|顔|かお|顔面|口の(?:まわり|周り)|(?<!手)(?<!足)首|目のまわり)"
+_SWELL = r"(?:腫れ|はれ|腫れあが|はれあが|腫れぼった|はれぼった|ぱんぱん|ふくれ|膨れ|膨らん|ふくらん|厚ぼった|分厚く|ぶあつ|ぶ厚|ぼってり|倍くらいに|倍に(?:な|ふく))"
 _BREATH_EN = r"(?:br(?:ea|e|a|ee)(?:th|t|tth)(?:e|ing|in)?|air)"
+
+# A colour that has always been there is not a sign ("grey in photos, always have been").
+_NOT_ALWAYS = r"(?![^.!?]{0,30}\b(?:always|in (?:photos|pictures)|naturally|since (?:i was|birth|childhood))\b)"
 
 _LEX: dict[str, re.Pattern[str]] = {
     "anaphylaxis": _p(
         _alt(
             _FACE_PART
             + r"(?:全体|の奥|の中|の方|と[^。、]{1,8}?)?(?:が|も|の|は)?"
-            + _ADV
+            + r"(?:(?!りんぱ|リンパ|まで|ところ|とこ|打|注射|腕|手)[^。、,!?！？]){0,14}?"  # じわじわ, …みたいにぶち
             + r"(?:"
             + _SWELL
             + r"|(?:でか|おおき|大き)く?な(?:って|っと|る))",
-            r"(?:喉|のど|咽)(?:の奥|の中)?(?:が|も|を)?"
+            r"(?:喉|のど|咽)(?:っこ)?(?:の奥|の中)?(?:が|も|を|に)?"
             + _ADV
-            + r"(?:締め付け|しめつけ|締めつけ|締ま|しま(?:る|って|った|り)|詰ま|つま(?:る|って|った|り)|閉じ|とじ|ふさが|塞が|苦し|くるし|ひゅ|ぜい|狭|せま|きゅ|ぎゅ|へん|変|おかし|違和感|つかえ|いがいがして息)",
+            + r"(?:締め付け|しめつけ|締めつけ|締ま|しま(?:る|って|った|り)|詰ま|つま(?:る|って|った|り)|閉じ|とじ|ふさが|塞が|苦し|くるし|ひゅ|ぜい|狭|せま|きゅ|ぎゅ|へん|変|おかし|違和感|つかえ|いがいがして息)|(?:喉|のど)(?:っこ)?(?:に|が)[^。、]{0,10}(?:詰ま|つま|栓|せん|巻き|まき)",
             r"(?:つば|唾|唾液|飲み物|水)[^。]{0,4}(?:飲み込|のみこ)(?:みにく|みづら|めな|めませ|めへん|まれへん|めん)|(?:飲み込|のみこ)(?:みにく|みづら|めな|めませ|めへん|まれへん|めん)",
             r"あなふぃらきし|アナフィラキシ|アレルギーショック|あれるぎしょっく",
             r"\b(?:lips?|tongue|throat|mouth|eyelids?|face)\b(?: and (?:my |his |her )?(?:lips?|tongue|throat|mouth|eyelids?|face))?"
             r"(?: (?:is|are|has|have|got|getting|started|starting|keeps?|feels?|feeling|went|seems?|look|looks))?(?: (?:all|really|so|very|kind of|kinda|a bit|super))?"
             r" (?:swell|swollen|swelling|puff(?:ing|ed)? up|closing|close up|tight|tightening|thick|blowing up|blown up|huge|enlarged)",
-            r"\b(?:lips?|tongue|throat|eyelids?)\b(?: and (?:my |his |her )?(?:lips?|tongue|throat|eyelids?))?(?: (?:is|are|got|getting|went|look|looks))?(?: (?:all|really|so|very|kind of|kinda|a bit|super))? puffy",
+            r"\b(?:lips?|tongue|throat|eyelids?)\b(?: and (?:my |his |her )?(?:lips?|tongue|throat|eyelids?))?(?: (?:is|are|got|getting|went|look|looks))?(?: (?:all|really|so|very|kind of|kinda|a bit|super))?(?: \w+ and)? puffy",
+            r"\b(?:face|lips?|tongue|eyelids?)\b[^.!?]{0,12}\bballoon\w*|\btongue\b[^.!?]{0,20}\b(?:too big|pressing against|fills? my mouth|filling my mouth)\b",
+            r"\bthroat\b[^.!?]{0,25}\b(?:small|smaller|narrow\w*|squeez\w*|getting tight)\b|\b(?:something|a band|a rope) (?:is )?(?:wrapped|tied|tight) (?:around|round) (?:my|his|her) (?:throat|neck)\b",
             r"\bswell(?:ing|ed)? (?:of|in|on|around) (?:my|the|his|her) (?:face|throat|lips?|tongue|mouth|eyes)",
-            r"\b(?:can'?t|cannot|hard to|trouble|difficult(?:y)?) (?:to )?swallow|\bswallowing (?:feels|is) (?:weird|hard|difficult|strange)",
+            r"\b(?:can'?t|cannot|hard to|trouble|difficult(?:y)?) (?:to )?swallow|\bswallowing (?:feels|is) (?:weird|hard|difficult|strange|like)",
             r"\b(?:anaphyla\w*|allergic shock|allergic reaction)\b",
             r"\bthroat\b[^.!?]{0,20}\b(?:closing|tight\w*|swell\w*|swollen)\b",
             r"\beyes? (?:are |is )?(?:puffing|swelling|swollen) (?:up )?shut\b|\bthroat\b[^.!?]{0,30}\bsomething'?s? (?:is )?stuck\b",
@@ -419,12 +437,14 @@ _LEX: dict[str, re.Pattern[str]] = {
             + r"(?:痛(?!む)|いた(?!む)|苦し|くるし|重苦し|重く|おもく|押しつぶ|おしつぶ|つぶされ|締め付け|しめつけ|締めつけ|圧迫|あっぱく|押され|おされ|押さえ|おさえ|ぎゅ|きゅ|重い|おもい|ずきずき|ずきん|ぐっと|ちぎれ)",
             r"\bchest(?:が|も|の)?(?:くるし|苦し|痛|いた|締め|しめ|重)",
             r"(?:胸|むね)(?:の[^。、]{1,4})?(?:が|も)[^。、]{0,8}(?:苦し|くるし|重く|おもく|重い|おもい|痛(?!む)|いた(?:い|く|す)|締め|しめつけ|圧迫)",
+            r"(?:胸|むね)(?:を|に)?(?:さす|押さえ|おさえ|かきむし|掻きむし|わしづかみ)(?:って|り|て|ながら)|(?:胸|むね)[^。、]{0,14}(?:めりめり|みしみし|ぎりぎり)",
             r"\bchest\b(?: (?:is|has been|feels?|got|getting|really|so|very|kind of|kinda|really been))* (?:pain|hurts?|hurt'?s|hurting|aches?|aching|tight\w*|pressure|heavy|painful|crushing|squeez\w*|burning)",
             r"\b(?:pain|pressure|weight|heaviness|tightness|squeezing|crushing) (?:on|in|across) (?:my|the|his|her) chest|\bchest pains?\b",
             r"\b(?:elephant|something|someone) (?:is )?(?:sitting|sat|standing) on (?:my|his|her) chest|\bcrushing pain\b|\bheart attack\b",
             r"\bpain (?:going|spreading|radiating|moving) (?:to|into|down) (?:my|his|her) (?:jaw|left arm|arm|neck|back)",
             r"\bchest\b[^.!?]{0,12}\b(?:tight|pain)\b",
-            r"\b(?:holding|clutching|grabbing|gripping|grabbed|clutched|clutches|holds) (?:his|her|my|their|at (?:his|her|my)) chest\b|\b(?:someone|something|an elephant)(?:'s| is) (?:sitting|standing) on (?:it|my|his|her)\b",
+            r"\b(?:an? |the )?(?:brick|bricks|weight|rock|stone|ton|anvil|elephant|car)\b[^.!?]{0,15}\bon (?:my|his|her|the) chest\b|\bchest\b[^.!?]{0,25}\b(?:crush\w*|compress\w*|squash\w*|in a vi[cs]e)\b|\bbehind (?:my|his|her) (?:boobs|breasts?|breastbone|ribs)\b[^.!?]{0,30}\b(?:ache|aching|pain|pressure|tight\w*|heav\w*)\b|\b(?:ache|aching|pain|pressure|tightness|heaviness)\b[^.!?]{0,10}\bbehind (?:my|his|her) (?:boobs|breasts?|breastbone|ribs)\b",
+            r"\b(?:holding|clutching|grabbing|gripping|grabbed|clutched|clutches|holds|rubbing|rubs|rubbed) (?:his|her|my|their|at (?:his|her|my)) chest\b|\b(?:someone|something|an elephant)(?:'s| is) (?:sitting|standing) on (?:it|my|his|her)\b",
         )
     ),
     "collapse": _p(
@@ -438,7 +458,7 @@ _LEX: dict[str, re.Pattern[str]] = {
             r"\b(?:about to|going to|gonna) (?:pass out|faint|black out)|\bfeel(?:ing)? (?:like i'?m going to )?(?:faint|pass out)",
             # Trying to wake them, in dialect or family words: 揺すっても, 呼んでも目あけへん.
             r"(?:揺す|ゆす|揺さぶ|ゆさぶ|つね|叩い|たたい)っても|(?:呼んでも|よんでも)(?:目|め)|(?:目|め)(?:を)?(?:開け|あけ)(?:へん|ひん|ん|よらん)",
-            r"\b(?:she|he|they|mom|mum|mother|dad|father|wife|husband|son|daughter|baby|grandma|grandpa|grandmother|grandfather|brother|sister|friend)\b[^.!?]{0,25}\b(?:not|no|doesn'?t|does not|don'?t|didn'?t) (?:answer|respond|react|wake)(?!\w* (?:to )?(?:my|the|your|our) (?:calls?|phone|texts?|messages?|emails?|door|questions?|line))\w*",
+            r"\b(?:she|he|they|mom|mum|mother|dad|father|wife|husband|son|daughter|baby|grandma|grandpa|grandmother|grandfather|brother|sister|friend)\b[^.!?]{0,25}\b(?:not|no|doesn'?t|does not|don'?t|didn'?t|won'?t|wont|will not) (?:answer|respond|react|wake)(?!\w* (?:to )?(?:my|the|your|our) (?:calls?|phone|texts?|messages?|emails?|door|questions?|line))\w*",
             r"\bcan'?t (?:get|make) (?:her|him|them|my \w+) (?:to )?(?:respond|wake|answer|react|open (?:her|his|their) eyes)",
         )
     ),
@@ -452,17 +472,17 @@ _LEX: dict[str, re.Pattern[str]] = {
     "stroke": _p(
         _alt(
             r"ろれつ|呂律|脳卒中|のうそっちゅう|脳梗塞|のうこうそく|脳出血|くも膜下",
-            r"(?:口|くち)から[^。]{0,4}(?:こぼれ|垂れ|たれ)",
-            r"(?:顔|かお|口|くち|口元|口角)(?:の|が)?(?:右|左|片|ひだり|みぎ)?(?:側|半分|方|端|っぽう|っぽ|ほう)?(?:が|も)?(?:垂れ|たれ|下が|さが|ゆが|歪|曲が|まが|動かな|麻痺|まひ)",
+            r"(?:口|くち)から[^。]{0,4}(?:こぼ|垂れ|たれ)",
+            r"(?:顔|かお|口|くち|口元|口角)(?:の|が)?(?:右|左|片|ひだり|みぎ)?(?:側|半分|方|端|っぽう|っぽ|ほう)?(?:だけ|しか)?(?:が|も)?(?:垂れ|たれ|下が|さが|ゆが|歪|曲が|まが|動かな|麻痺|まひ)",
             r"(?:片(?:側|方)|半身|右半分|左半分|右側|左側|(?:右|左)(?:半身|半分|側))[^。]{0,8}(?:しびれ|痺れ|動かな|うごかな|力が入らな|ちからがはいらな|麻痺|まひ|感覚がな)",
             r"(?:右|左|みぎ|ひだり)(?:手|腕|うで|足|脚|あし)(?:と|や|も|、)?(?:(?:右|左)?(?:手|腕|足|脚))?[^。]{0,6}?(?:に|が|で)?(?:力が入らな|ちからがはいらな|動かな|うごかな|上がらな|あがらな|麻痺|まひ|持てな|持てず|もてな|もてず)",
             r"言葉(?:が|も)(?:出|で)(?:な|にく|てこな|てきま|てきにく)|言葉がうまく|ことばがでな|(?:しゃべり|話し)方が(?:おかし|変|へん)|うまく(?:話せ|しゃべれ|はなせ)(?:な|ませ)|言っていることがおかしい|話がかみ合わな(?:くなっ)",
             r"(?:目|片目|視界|右目|左目|め)が(?:急に|突然|いきなり)?(?:見えな|みえな|真っ暗|暗く|見えにく)|急に(?:目が)?見えなく|二重に見え|物が二重",
             r"(?:突然|急に|いきなり)[^。]{0,8}(?:しびれ|麻痺|まひ|力が入らな)",
-            r"\b(?:face|smile|mouth)\b(?:(?!\b(?:not|isn'?t|aren'?t|wasn'?t|no|never)\b)[^.!?]){0,15}\b(?:droop\w*|crooked|uneven|lopsided)|\bsagging on one side\b|\bdrooping on one side\b",
+            r"\b(?:face|smile|mouth)\b(?:(?!\b(?:not|isn'?t|aren'?t|wasn'?t|no|never)\b)[^.!?]){0,15}\b(?:droop\w*|crooked|uneven|lopsided)(?![^.!?]{0,60}\b(?:puff\w*|swell\w*|swollen|bigger|fuller)\b)|\bsagging on one side\b|\bdrooping on one side\b",
             r"\bslurr\w*|\bwords? (?:are |is |coming out |came out )?(?:wrong|jumbled|garbled|mixed up)|\b(?:can'?t|cannot|can not) (?:talk|speak) (?:properly|right|clearly|normally)|\btrouble (?:speaking|talking)\b|\bspeech (?:is |sounds )?(?:slurred|weird|strange|off|garbled)",
             r"\b(?:can'?t|cannot|can not|couldn'?t) (?:lift|move|raise|feel|use) (?:his|her|my|their|the) (?:left|right)",
-            r"\b(?:left|right) (?:arm|leg|side|hand|face)(?: and (?:arm|leg|face|hand))?\b[^.!?]{0,20}\b(?:weak|numb|limp|dead|heavy|droop\w*|paraly\w*)\b",
+            r"\b(?:left|right) (?:arm|leg|side|hand|face)(?: and (?:arm|leg|face|hand))?\b[^.!?]{0,20}\b(?:weak|numb|limp|dead|heavy|droop\w*|paraly\w*|hanging)\b",
             r"言葉(?:が|も)?(?:変|へん|おかし|違|ちが|もつれ|めちゃくちゃ|ぐちゃぐちゃ)(?!だったら|でしたら|かも|です(?:みません|が)|でごめん|で(?:すみ|ごめ))|違う言葉(?:に|が)|ちがうことば(?:に|が)",
             r"\b(?:she|he|mom|mum|mother|dad|father|husband|wife|grandma|grandpa)\b(?: [a-z']+)? (?:talk|talks|talking|speak|speaks|speaking) (?:funny|strange|weird|wrong|slurred|drunk)\b(?! (?:when|whenever|after|if|sometimes))",
             r"\bface\b[^.!?]{0,12}\b(?:one side|on one side|one half|half) (?:is )?(?:down|droop\w*|fallen|falling|sagg\w*|hanging|lower)\b|\b(?:one side|half) of (?:the|his|her|my) face (?:is )?(?:down|droop\w*|fallen|lower|sagg\w*)\b",
@@ -474,17 +494,69 @@ _LEX: dict[str, re.Pattern[str]] = {
         _alt(
             r"(?:血|ち)(?:の(?:かたまり|塊|混じ(?:った|り)の?もの))?(?:を|が)?(?:吐|はい|はき|はく)|吐血|とけつ|喀血|かっけつ|血痰|けったん",
             r"(?:吐いた|吐いたら|嘔吐|もどした|はいた|吐いて)(?:もの)?[^。]{0,12}(?:血|赤い|真っ赤|黒い|ちが)",
-            r"(?:咳|せき)[^。]{0,10}(?:血|ち)(?:が|の|も)?[^。]{0,6}(?:出|で|混|まじ)",
+            r"(?:咳|せき)[^。]{0,10}(?:血|ち)(?:が|の|も)?[^。]{0,6}(?:出|で|混|まじ)|(?:咳|せき)(?:を)?(?:したら|した時|すると|こんだら)[^。]{0,20}(?:真っ赤|まっか|赤い|あかい|血|ちが)",
             r"(?:コーヒー|こひ)(?:の)?(?:かす|粕)|黒いもの(?:を)?[^。]{0,4}(?:吐|はい)",
             r"\b(?:threw up|throw(?:ing)? up|vomit\w*|puk(?:ed|ing)|spit(?:ting)? up|cough(?:ed|ing|s)?(?: up)?)\b[^.!?]{0,20}\bblood|\bblood (?:in|when) (?:my|his|her|i) (?:vomit|spit|sputum|phlegm|cough)|\bbloody (?:vomit|phlegm|mucus|sputum)|\bcoffee.?grounds?\b",
         )
     ),
     "cyanosis": _p(
         _alt(
-            r"(?:唇|くちびる|口唇|爪|つめ|指先|ゆびさき|舌|口の(?:周り|まわり)|口周り|くちまわり|口元|くちもと)(?:が|も|と[^。]{1,8}?|の色が)?[^。]{0,4}(?:紫|むらさき|青紫|あおむらさき|真っ青|まっさお|青く|あおく|青い|あおい|青っぽ|あおっぽ|青白|あおじろ|土気色|どす黒|黒っぽ|白っぽく|青黒|あおぐろ|紫っぽ)",
+            r"(?:唇|くちびる|口びる|口唇|爪|つめ|指先|ゆびさき|指の先|ゆびのさき|舌|口の(?:周り|まわり)|口周り|くちまわり|口元|くちもと)(?:っぽ)?(?:が|も|の|と[^。]{1,8}?|の色が)?[^。]{0,14}?(?:紫|むらさき|青紫|あおむらさき|真っ青|まっさお|青く|あおく|青い|あおい|青う|あおう|青っぽ|あおっぽ|青白|あおじろ|土気色|どす黒|黒っぽ|白っぽく|青黒|あおぐろ|紫っぽ)(?!の(?:口紅|リップ|ネイル))",
+            r"(?:爪|つめ|唇|くちびる)の色が(?:悪|わる|おかし|変|へん)|(?:顔|かお)(?:色)?(?:も|が)?[^。、]{0,4}(?:土みたいな色|土色|つちいろ|土気色)",
             r"(?:顔|顔色)(?:が|も)?[^。]{0,4}(?:紫|むらさき|青紫|土気色)|チアノーゼ|ちあのぜ|(?:唇|くちびる)の色が(?:悪|わる|おかし|変|へん)",
-            r"\b(?:lips?|fingertips?|fingers?|(?:finger)?nails?|tongue|mouth|face)\b(?: and (?:my |his |her )?[a-z]+)?(?: area| beds?)?(?: (?:are|is|have|has|had|look|looks|turning|turned|going|gone|went|getting|got|kind of|kinda|a bit|all|really))*(?: an?)? (?:blue|purple|grey|gray|bluish|purplish|dusky|blue/grey|blue-ish)\b",
-            r"\b(?:blue|purple|bluish|purplish) (?:lips|face|fingertips|fingers|nails)\b|\bcyano\w*",
+            r"\b(?:lips?|fingertips?|fingers?|(?:finger)?nails?|tongue|mouth|face)\b(?: and (?:my |his |her )?[a-z]+)?(?: area| beds?)?(?: (?:are|is|have|has|had|look|looks|turning|turned|going|gone|went|getting|got|kind of|kinda|a bit|all|really))*(?: an?)? (?:blue|purple|grey|gray|bluish|purplish|dusky|blue/grey|blue-ish)\b"
+            + _NOT_ALWAYS,
+            r"\b(?:blue|purple|bluish|purplish) (?:lips|face|fingertips|fingers|nails)\b|\bcyano\w*|\bsmurf\w*",
+            r"\b(?:lips?|fingertips?|nails?)\b(?:(?!\b(?:lipstick|lip ?gloss|polish|colou?r(?:ed)?|dye|naturally|always|tint)\b)[^.!?]){0,40}\b(?:blue|purple|bluish|purplish|grey|gray)\b(?! (?:lipstick|lip ?gloss|polish|tint|nail))"
+            + _NOT_ALWAYS,
+        )
+    ),
+}
+
+# Red flags told as they look or sound rather than by their name, kept apart from `_LEX` so
+# that each RE2 program stays small (one large DFA runs out of memory).
+_LEX_SEEN: dict[str, re.Pattern[str]] = {
+    "breathing": _p(
+        _alt(
+            # Air hunger as it looks and sounds: 金魚みたいに口ぱくぱく, 吸っても吸っても, 笛のような音,
+            # "like a fish out of water", "gulping for air", "can't finish a sentence".
+            r"(?:口|くち)(?:を)?ぱくぱく|金魚みたい|きんぎょみたい|(?:吸っても|すっても){2}|(?:空気|くうき)が(?:薄|うす)|(?:肺|はい|胸|むね)の半分|(?:ひゅ|ぴ|ぜ)[っうい]?(?:って|と|っと)?(?:音|おと|鳴|な(?:る|って))|(?:笛|ふえ)(?:の|みたいな)(?:ような)?(?:音|おと)|"
+            r"(?:会話|かいわ)(?:が|も)?(?:でき|出来)(?:な|ませ)|(?:一言|ひとこと)[^。、]{0,6}(?:たびに|ごとに)[^。、]{0,6}(?:休|やす|息|いき)|(?:息|いき)(?:が)?(?:きつ|えら)|(?:はあはあ|はぁはぁ|ぜえぜえ)[^。]{0,10}(?:治らな|なおらな|治らん|なおらん|止まらな|とまらな|ずっと|座|すわ)",
+            r"\bfish out of (?:the )?water\b|\b(?:gulp\w*|gasp\w*|suck\w* in|fighting|struggling|grabbing) (?:for )?(?:air|breath)\b|\b(?:can'?t|cannot|unable to|not able to|couldn'?t) (?:finish|get out|say|complete) (?:a |one |the |his |her )?(?:full |whole |single )?(?:word|sentence)s?\b|\bstopping mid-?sentence\b|\bribs? (?:pull\w*|suck\w*) in\b|\bbetween (?:his|her|my) ribs\b|\bpanting\b|\b(?:air|breath) (?:is |isn'?t |is not )?(?:not )?going down\b|\bonly (?:the )?top (?:part|half) of (?:my|his|her) lungs\b",
+        )
+    ),
+    "collapse": _p(
+        _alt(
+            # Trying to wake them: 肩叩いても目ぇあけへん, ノックしても返事ない, "I can't rouse her".
+            r"(?:叩いても|たたいても|ノックしても|のっくしても|揺すっても|ゆすっても|呼んでも|よんでも|名前(?:を)?呼んでも)[^。]{0,10}?(?:目|め|まぶた|返事|へんじ|反応|はんのう|起き|おき|ぴくり)[^。、]{0,6}?(?:ない|なく|なし|ませ|へん|ひん|せん|ねぇ|ねえ|ねー|ん)",
+            r"(?:気づいたら|きづいたら|気がついたら)[^。]{0,6}(?:床|ゆか|地面|じめん|倒れ|たおれ)|(?:床|ゆか)で(?:寝て|ねて|倒れ|たおれ|伸び|のび)|(?:椅子|いす|ソファ|便座)から[^。]{0,8}(?:落ち|おち|崩れ|くずれ|ずり)|(?:うずくま|倒れ|たおれ)[^。]{0,6}(?:動か|うごか)(?:な|ん)",
+            r"\b(?:can'?t|cannot|can not|couldn'?t|could not) (?:rouse|wake|get a response from) (?:her|him|them|my \w+)\b|\b(?:won'?t|wont|will not|doesn'?t|does not) (?:respond|wake|answer|react|rouse)\b(?! (?:to )?(?:my|the|your|our) (?:calls?|phone|texts?|messages?|emails?|door|questions?|line))",
+            r"\b(?:only |just )?(?:groans|moans|mumbles) when i (?:shake|call|touch)\b|\bnot open (?:his|her|their)? ?eyes\b|\bnodding off mid-?sentence\b|\b(?:dropped|fell|collapsed) to the (?:ground|floor) (?:twice|again|\d+ times|several times)\b|\b(?:knees buckled|dropped to the (?:ground|floor)|hit the (?:floor|ground)|slumped (?:over|on|down)|crumpled|slid off|went down)\b[^.!?]{0,60}\b(?:won'?t|not|can'?t|no)\b",
+        )
+    ),
+    "seizure": _p(
+        r"\b(?:had|having|has) (?:a|another) fit\b(?! (?:about|over|when|because|of))|\b(?:jerk\w*|jolt\w*|twitch\w*|shak\w*|flopp\w*)\b[^.!?]{0,40}\b(?:in a rhythm|rhythmic\w*|over and over|every second|like (?:she'?s|he'?s|being) (?:being )?shocked|like a washing machine)\b"
+    ),
+    "stroke": _p(
+        _alt(
+            # One side: a smile that lifts on one side, a hand that is not one's own, a cup dropped.
+            r"(?:片っぽ|片方|かたほう|片側|かたがわ|(?:右|左|みぎ|ひだり)(?:っかわ|側|がわ)?)(?:だけ|しか)[^。、]{0,6}(?:上が|あが|下が|さが|垂れ|たれ|動|うご|溶け|とけ)",
+            r"(?:手|指|腕|うで|足|あし)(?:が)?[^。、]{0,6}(?:言うこと(?:を)?(?:きかな|聞かな)|いうこと(?:を)?きかな|自分の(?:じゃな|ものじゃな)|じぶんのじゃな|他人の|たにんの)|(?:持た|もた)れへん|(?:右手|左手|右の手|左の手)[^。]{0,24}(?:書けな|かけな|書けませ|かけませ|握れな|にぎれな|感覚が(?:ない|なく))",
+            r"(?:足|あし)(?:を|も)?引きず|あしをひきず|(?:まっすぐ|真っ直ぐ)(?:に)?(?:立て|たて|歩け|あるけ)(?:な|ん|へん|ませ)|(?:右|左|みぎ|ひだり)に[^。]{0,6}(?:引っぱられ|ひっぱられ|引っ張られ|傾|かたむ)|世界が(?:ななめ|斜め|傾|かたむ)",
+            # Words that come out wrong: 舌が回らない, 単語ぐちゃぐちゃ, 言いたいのに…って出てくる.
+            r"(?:舌|した|口|くち)が(?:うまく)?(?:回らな|まわらな|回りませ|まわりませ|もつれ)|単語(?:が)?[^。、]{0,4}(?:ぐちゃぐちゃ|めちゃくちゃ|出てこな|でてこな)|(?:言いたい|いいたい)(?:の|ん)に[^。]{0,15}(?:出て|でて)く|(?:言って(?:い)?る|しゃべって(?:い)?る|話して(?:い)?る|話す)(?:こと|内容)(?:が)?[^。、]{0,4}(?:へんてこ|意味(?:が)?わから|めちゃくちゃ|支離滅裂)",
+            # Sight lost as a curtain or a blind, or half the world dark.
+            r"(?:カーテン|ブラインド|幕|まく|シャッター)[^。]{0,14}(?:見えな|みえな|暗|くら|閉|しま|下ろ|おろ)|(?:右|左|上|下)?半分(?:だけ)?[^。、]{0,12}(?:見えな|みえな|暗く|くらく|消え|きえ)|視界(?:が)?(?:半分|欠け|かけ)",
+            r"\b(?:half|left half|right half|one side|part) of (?:everything|my vision|my sight|the world|what i see|my body|his body|her body)\b|\bhalf (?:my|his|her) (?:body|face)\b|\b(?:curtain|blind|shade|shadow)\b[^.!?]{0,30}\b(?:over|across|down|came|pulled|drawn)\b[^.!?]{0,30}\b(?:eye|eyes|vision|sight|everything)\b|\b(?:vision|sight|eyes?)\b[^.!?]{0,25}\b(?:went|gone|going|turned) (?:dark|black|blank|grey|gray|dim)\b|\bblurry on one side\b",
+            r"\b(?:can'?t|cannot|unable to|not able to) (?:walk|stand) straight\b|\b(?:lean\w*|pull\w*|veer\w*|drift\w*|tilt\w*) (?:to|towards?) (?:the )?(?:left|right)\b|\b(?:walk\w*|bump\w*) into (?:the )?(?:left |right )?(?:side of the )?(?:door ?frame|wall)\b|\bdragging (?:his|her|my) (?:left |right )?(?:leg|foot)\b",
+            r"\b(?:can'?t|cannot|couldn'?t) find (?:his|her|my|the) words\b|\b(?:says?|saying|using) (?:the )?wrong (?:words|ones)\b|\bcame out (?:like|as|wrong|all wrong)\b|\b(?:can'?t|cannot) understand what (?:i'?m|i am|we'?re|he'?s|she'?s) saying\b|\b(?:speaking|talking) (?:a )?(?:foreign|another|different) language\b|\blike (?:she'?s |he'?s |i'?m )?drunk but\b|\bnovocaine\b|\bmouth (?:isn'?t|is not|won'?t) work\w*|\bsmile\b[^.!?]{0,20}\b(?:only half|half|one side|lopsided|crooked)\b|\bone side (?:won'?t|doesn'?t|will not) (?:close|move|lift)\b|\b(?:left|right) hand\b[^.!?]{0,20}\b(?:let (?:it )?go|dropp\w*|won'?t grip|can'?t grip|can'?t hold)\b|\b(?:hand|arm|leg)\b[^.!?]{0,25}\b(?:won'?t (?:obey|listen)|not my own|glove full of sand|full of sand|made of (?:wet )?cement|just hanging)\b",
+        )
+    ),
+    "headache": _p(
+        _alt(
+            # The onset and the strength told as an image: 一瞬でピーク, "from nothing to a 10".
+            r"(?:頭|あたま|後頭部|こうとうぶ)[^。]{0,20}(?:一瞬で|いっしゅんで|いきなりMAX|いきなりまっくす)|(?:一瞬で|いっしゅんで)[^。]{0,6}(?:ピーク|ぴく|max|まっくす|最大)|(?:生きてきて|人生で|今までで|いままでで)[^。]{0,8}(?:一番|いちばん)[^。]{0,6}(?:痛|いた|いで)",
+            r"\bfrom (?:nothing|zero|0) to (?:a )?(?:10|ten|100)\b|\b(?:worst|most (?:strong|severe|intense)) pain (?:of|in) (?:my|his|her) (?:life|entire life)\b|\b(?:head|skull|brain)\b[^.!?]{0,40}\b(?:(?:trying to )?escape|burst|on fire|cracked|snap\w*|firework|kicked by a horse)\b|\b(?:like a switch flipped|outta nowhere|out of nowhere|in one second|from one second to (?:the )?next)\b[^.!?]{0,60}\b(?:head|skull|brain)\b",
         )
     ),
 }
@@ -495,6 +567,8 @@ _FEVER = _p(
         r"(?<!情)(?<!微)(?<!解)(?<!平)(?:熱|ねつ)(?!剤|心|中|意|湯|帯|狂|弁|唱|演|愛|烈|血|湯|を持|をもっ|っぽ|い|く|さ|燗)",
         r"発熱|はつねつ|高熱|こうねつ|微熱|びねつ|熱っぽ|ねつっぽ",
         r"(?:3[7-9]|4[0-2])(?:[.．]\d)?\s?(?:度|℃|°c?|ど\b|ど(?=\s|$|[^a-zぁ-ん]))",
+        r"\b(?:3[89]|4[0-2])[.．]\d\b(?!\d|%|\s?(?:kg|cm|mm|ml|mg|yen|円|ドル|dollars?))|\b(?:at|hit|reached|of|showed|says?|is|was|over|around|about) (?:3[89]|4[0-2])\b(?![.\d]|\s?(?:kg|cm|years?|yo|歳|%|mins?|minutes?))|\btemp\w*\b[^.!?]{0,15}\b3[7-9][.．]\d\b",
+        r"\bhot (?:like|as) (?:an? )?(?:oven|fire|furnace|stove|radiator)\b|\b(?:burning|boiling) hot\b|\bhot very much\b|\b(?:she|he)'?s? (?:is )?(?:so |very )?hot to (?:the )?touch\b",
         r"\b(?:fever\w*|burning up|temperature|high temp|temp(?: of| is)?\s?(?:3[7-9]|4[0-2]|10[0-5])|running a temp|(?:3[89]|4[0-2])(?:\.\d)?\s?(?:c|°c|degrees)\b|10[1-5](?:\.\d)?\s?(?:f|°f)\b)",
     )
 )
@@ -502,34 +576,36 @@ _SEPSIS_COMPANION = _p(
     _alt(
         r"朦朧|もうろう|混乱|こんらん|錯乱|さくらん|うわごと|わけのわからな|訳のわからな|意味不明|いみふめい|ぼうっと|ぼっと|会話が(?:かみ合|噛み合|成り立|にならな)|話が(?:通じ|つうじ|かみ合)|ここがどこか|どこにいるのか|どこにいるか|おかしなことを|(?:言って(?:い)?ること|言動|話して(?:い)?ること|話す内容)が?(?:おかし|変|へん|意味不明)",
         r"うとうと|眠って(?:しま|ばかり)|起こしても|ぐったり|意識が|ぼんやり|眠り続け|傾眠|反応が(?:鈍|にぶ|おかし)|様子が(?:おかし|変|へん)",
-        r"悪寒|おかん|寒気|さむけ|震え|ふるえ|がくがく|ぶるぶる|がたがた|歯が(?:がちがち|かちかち)|戦慄",
-        r"\b(?:confus\w*|delirious|delirium|disorient\w*|not making sense|talking nonsense|nonsense|incoherent|out of it|doesn'?t know where|drowsy|very sleepy|can'?t stay awake|hard to wake|lethargic|chills|shiver\w*|shaking|rigou?rs|teeth (?:are )?chattering|chattering)\b",
+        r"悪寒|おかん|寒気|さむけ|震え|ふるえ|がくがく|ぶるぶる|がたがた|がちがち|かちかち|戦慄|冷凍庫|考え(?:が)?まとまら|夢の中にいる|頭(?:が)?ふわふわ|(?:話|言うこと|いうこと|言うとること)が(?:変|へん|おかし)(?:に)?な",
+        r"\b(?:doesn'?t|don'?t|does not|didn'?t|do not) know (?:what day|where (?:he|she|i) (?:is|am|was)|who i am)\b|\b(?:asking|asks|asked) (?:me )?(?:the same question|where)\b|\blosing track of\b|\b(?:says?|saying) strange (?:words|things)\b|\bthoughts? (?:feel|are|is) (?:like )?(?:soup|foggy|jumbled|mush)\b|\bclack\w*|\brattl\w*|\bsleeps? (?:all the time|all day)\b|\bsleep sleep\b|\bfrozen lake\b|\b(?:confus\w*|delirious|delirium|disorient\w*|not making sense|talking nonsense|nonsense|incoherent|out of it|doesn'?t know where|drowsy|very sleepy|can'?t stay awake|hard to wake|lethargic|chills|shiver\w*|shaking|rigou?rs|teeth (?:are )?chattering|chattering)\b",
     )
 )
 _SITE = _p(
     _alt(
-        r"注射(?:した|の|を打った|を受けた)?(?:ところ|とこ|場所|部位|跡|あと|痕)|打った(?:ところ|とこ|場所|跡|あと|部分)|刺した(?:ところ|とこ)|針(?:の)?(?:跡|あと|穴|を刺した|を抜いた|が刺さってた)",
+        r"注射(?:した|の|を打った|を受けた)?(?:ところ|とこ|場所|部位|跡|あと|痕)|打った(?:ところ|とこ|場所|跡|あと|部分)|刺した(?:ところ|とこ)|針(?:の)?(?:跡|あと|穴|を刺した|を抜いた|抜いた|が刺さってた)",
         r"点滴(?:の)?(?:跡|あと|したところ|の針|を刺した|の刺した)|注射部位|刺入部|打ったとこ|うったとこ|ちゅうしゃ(?:した|の)?(?:ところ|とこ|あと|ばしょ)|てんてき(?:の)?(?:あと|とこ|はり)",
-        r"\b(?:injection|needle|iv|drip|shot|puncture)(?: site| spot| area| mark)\b|\bwhere (?:you|they|the (?:needle|iv|drip|shot)) (?:injected|went|was|went in|put|stuck|inserted|gave)|\binjected (?:area|spot)\b|\bthe spot (?:on|where)\b",
+        r"\b(?:injection|needle|iv|drip|shot|puncture)(?: site| spot| area| mark| hole)\b|\b(?:knee|scalp|forehead|cheek|arm|spot) (?:you|they|the doctor|the nurse) (?:injected|treated)\b|\bwhere (?:you|they|the (?:needle|iv|drip|shot)) (?:injected|went|was|went in|put|stuck|inserted|gave)|\binjected (?:area|spot)\b|\bthe spot (?:on|where)\b",
     )
 )
 _PUS = _p(
-    r"膿|うみ(?:が|も|っぽ)|うんで(?:る|い|き)|化膿|かのう|赤い(?:線|筋|すじ)|黄色い(?:汁|液|の)|じゅくじゅく|\b(?:pus|oozing|red (?:streaks?|lines?)|abscess|infected)\b"
+    r"膿|うみ(?:が|も|っぽ)|うんで(?:る|い|き)|化膿|かのう|赤い(?:線|筋|すじ)|(?:赤い|あかい)[^。、]{0,12}(?:線|筋|すじ)|黄色い(?:汁|液|の)|じゅくじゅく|\b(?:pus|oozing|red (?:streaks?|lines?|tracks?)|abscess|infected|yellow (?:head|tip|spot))\b"
 )
 _SPREADING = _p(
     r"(?:広が|ひろが|拡が|大きくな|おおきくな|伸び|のび)|(?:熱を持|ねつをも|熱い|あつい|熱く|あつく)|"
-    r"\b(?:spread\w*|getting bigger|growing|hot|warm|expanding)\b"
+    r"\b(?:spread\w*|getting bigger|growing|hot|warm|expanding|creep\w*|crept|all the way round)\b"
 )
 _RED = _p(r"赤|あか|\bred\b|redness")
 _HOT = _p(r"熱を持|ねつをも|熱い|あつい|熱く|あつく|熱感|\b(?:hot|warm)\b")
 _GROWS = _p(
-    r"広が|ひろが|拡が|大きくな|おおきくな|伸び|のび|\b(?:spread\w*|getting bigger|growing|expanding)\b"
+    r"広が|ひろが|拡が|大きくな|おおきくな|伸び|のび|\b(?:spread\w*|getting bigger|growing|expanding|creep\w*|crept|all the way round)\b"
 )
 _BEAUTY = _p(
     r"悩み|気にな|コンプレックス|見た目|見られ|対策|改善|むくみ|毎朝|朝起きると|塩分|"
     r"\b(?:looks thing|purely|cosmetic|appearance|puffiness|every morning|in the mornings|salty|after drinking)\b"
 )
-_LIMB = _p(r"腕|うで|手|顔|注射|点滴|針|\b(?:arm|hand|face|needle|injection|iv|drip|shot|cheek)\b")
+_LIMB = _p(
+    r"腕|うで|手|顔|注射|点滴|針|膝|ひざ|頭皮|額|おでこ|\b(?:arm|hand|face|needle|injection|iv|drip|shot|cheek|knee|scalp|forehead)\b"
+)
 _HEADACHE = _p(
     r"頭痛|ずつう|頭重|(?:頭|あたま|後頭部|こうとうぶ)(?:が|の|に)?(?:ものすごく|めちゃくちゃ|すごく|とても|急に|きゅうに|ずっと|ガーンと|がんと|ずきずき)?"
     r"(?:痛(?!む話)|いた(?:い|く|む|すぎ)|割れ(?:る|そう)|われ(?:る|そう)|激痛|げきつう|重い|おもい)|頭を殴られ|頭を(?:抱え|かかえ)(?:て|た)?[^。]{0,6}(?:うずくま|叫|さけ|倒れ|たおれ|苦し|くるし|うめ|唸|うな)|(?:突然|急に|いきなり)頭を(?:抱え|かかえ)|殴られたよう|頭が(?:がん|ずきずき)|\bhead ?ach\w*|\bhead (?:suddenly |just )?(?:hurts|pain|is pounding|is killing|is exploding|exploded|feels like it'?s exploding)\b|\bhead (?:has been|keeps|is|kept) (?:aching|hurting|pounding|throbbing)\b|\bmigraine\b|\bgrabb\w* (?:his|her|my) head|\bholding (?:his|her|my) head"
@@ -539,19 +615,22 @@ _SEVERE_HEADACHE = _p(
     r"|\b(?:worst|worse|most severe|terrible|sudden\w*|splitting|thunderclap|excruciating|unbearable|explosive|out of nowhere|hit (?:by|with)|never had anything like|never felt anything like|stiff neck|neck is stiff|all at once|in seconds|split|10/10|never had one this bad|worst pain)\b"
 )
 _HIVES_ALL_OVER = _p(
-    r"(?:全身|体中|からだじゅう|身体中|体じゅう|ぜんしん|あちこち)[^。]{0,8}(?:じんましん|蕁麻疹|発疹|ぶつぶつ|かゆ|痒|赤く|湿疹|みみずばれ|ぼこぼこ|盛り上が|もりあが|ぽつぽつ|まだら)|"
+    r"(?:全身|体中|からだじゅう|身体中|体じゅう|ぜんしん|あちこち|首から下|ぜんぶ)[^。]{0,20}(?:じんましん|蕁麻疹|発疹|ぶつぶつ|かゆ|痒|赤く|湿疹|みみずばれ|みみず腫れ|ぼこぼこ|盛り上が|もりあが|ぽつぽつ|まだら)|"
+    r"(?:首|顔|耳|胸|背中)(?:とか|や|から)?[^。]{0,8}(?:まで|にも)[^。]{0,4}(?:みみず(?:腫れ|ばれ)|じんましん|蕁麻疹|ぶつぶつ)|"
     r"\b(?:hives|welts|rash|itch\w*)\b[^.!?]{0,20}\b(?:all over|everywhere|whole body|entire body|head to toe)\b|\bcovered in (?:hives|welts|a rash|red blotches)\b"
 )
 _ANAPHYLAXIS_COMPANION = _p(
+    r"目の前(?:が)?(?:ちかちか|暗|くら|白)|座って(?:ないと|いないと)|立って(?:られな|いられな)|ぐわんぐわん|"
     r"めまい|目まい|眩暈|ふらふら|ふらつ|くらくら|立ちくらみ|吐|嘔吐|もど(?:し|した)|気持ち悪|気分が悪|吐き気|はきけ|たってられな|立っていられな|声(?:が)?(?:かすれ|枯れ|かれ|出にく|でにく|出な|でな)|"
     r"\b(?:dizz\w*|lightheaded|light-headed|faint\w*|vomit\w*|threw up|thrown up|throwing up|nause\w*|pass out|hoarse|swaying|can barely stand|can'?t stand)\b"
 )
 _BLEEDING = _p(
     _alt(
-        r"(?:血|出血|ちが|ちは)[^。]{0,14}?(?:止まらな|とまらな|止まらん|とまらん|止まらへん|とまらへん|止まんな|とまんな|止まりませ|とまりませ|止まらず|とまらず|止まる気配|とまるけはい|止まってくれな|にじみ続け|滲み続け|出続け|でつづけ|あふれ|溢れ|どくどく|ぼたぼた|だらだら)",
+        r"(?:血|出血|ちが|ちは)[^。]{0,14}?(?:止まらな|とまらな|止まらん|とまらん|止まらへん|とまらへん|止まんな|とまんな|止まんね|とまんね|止まりませ|とまりませ|止まらず|とまらず|止まる気配|とまるけはい|止まってくれな|にじみ続け|滲み続け|出続け|でつづけ|あふれ|溢れ|どくどく|ぼたぼた|だらだら)",
         r"(?:大量|たいりょう)(?:に|の)?(?:出血|血)|(?:出血|しゅっけつ)(?:が)?(?:ひど|多|おお|すご|止まらな)|(?:ガーゼ|がせ|タオル|たおる|包帯|絆創膏|ばんそうこう)[^。]{0,6}(?:真っ赤|まっか|血だらけ|びっしょり|ぐっしょり)|血だらけ|ちだらけ|血まみれ",
+        r"(?:ティッシュ|てぃっしゅ|コットン|こっとん|綿|袖|そで)[^。]{0,6}(?:真っ赤|まっか|血だらけ|びっしょり|ぐっしょり)[^。]{0,12}(?:止まら|とまら|早すぎ|はやすぎ|何枚|なんまい|続)",
         r"\b(?:bleed\w*|blood)\b[^.!?]{0,40}\b(?:won'?t|wont|will not|doesn'?t|does not|isn'?t|is not|not|can'?t|cannot|never)\s+(?:stop\w*|going away|slow\w*)",
-        r"\b(?:won'?t|wont|will not|doesn'?t|does not|can'?t|cant|cannot) stop (?:the )?(?:bleeding|oozing)|\bnosebleed\w*\b[^.!?]{0,40}\b(?:hour|keeps?|won'?t|pouring|not stopping)|\bsoaked \d+ (?:towels|tissues)|\bkeeps? pouring\b",
+        r"\b(?:won'?t|wont|will not|doesn'?t|does not|can'?t|cant|cannot) stop (?:the )?(?:bleeding|oozing)|\b(?:bleed\w*|blood)\b[^.!?]{0,40}\b(?:won'?t|wont|will not|doesn'?t) quit\b|\bwon'?t quit bleeding\b|\bblood spurts?\b|\bspurt\w* (?:out )?with every (?:heart)?beat\b|\bnosebleed\w*\b[^.!?]{0,40}\b(?:hour|keeps?|won'?t|pouring|not stopping)|\bsoaked \d+ (?:towels|tissues)|\bkeeps? pouring\b",
         r"\b(?:keeps?|keep|still|non-?stop) (?:bleeding|oozing blood)|\bbleeding (?:heavily|heavy|a lot|badly|nonstop|everywhere|profusely|through)|\bheavy bleeding\b|\bsoaked (?:through )?(?:the |my )?(?:bandage|gauze|towel|cotton|plaster)",
         r"\bblood (?:is |keeps )?(?:dripping|pouring|gushing|spurting|running|still coming)|\b(?:dripping|pouring|gushing) blood\b|\blots of blood\b|\bblood (?:everywhere|all over)\b|\bcan'?t (?:make it|get it to) stop\b",
     )
@@ -560,10 +639,28 @@ _BLEEDING = _p(
 # Each counts only together with its companion, so that a phrase nobody listed can still be
 # recognised by its shape, and its evidence names both halves.
 
+# A sudden headache told by its signs rather than by the word: the head named, and two of
+# a sudden onset, "never like this", and a stiff neck, vomiting or light that hurts
+# (あたま いきなり ありえないくらい いたい はいた, "came in one second ... can't bend my neck").
+_HEAD_WORD = _p(r"頭|あたま|後頭部|こうとうぶ|こめかみ|\b(?:head|skull|brain)\b")
+_ONSET = _p(
+    r"突然|とつぜん|いきなり|いきなし|急に|きゅうに|急にきた|一瞬|いっしゅん|"
+    r"\b(?:sudden\w*|out of nowhere|outta nowhere|all at once|in one second|in seconds|from one second)\b"
+)
+_NEVER_LIKE = _p(
+    r"今まで|いままで|人生|一番|いちばん|最悪|さいあく|初めて|はじめて|ありえない|見たことない|みたことない|経験したことない|痛がる|"
+    r"\b(?:worst|never (?:had|felt|been|seen)|more than anything|of (?:my|his|her) life)\b"
+)
+_MENINGEAL = _p(
+    r"(?:首|くび)(?:の後ろ)?(?:が|も)?(?:痛|いた|硬|かた|固|曲げ|まげ)|吐い|はいた|吐いて|嘔吐|げえげえ|まぶし|光が|うずくま|"
+    r"\b(?:neck|vomit\w*|puk\w*|threw up|throwing up|been sick|light hurts|lights? off)\b"
+)
+
 # Similes: a body part, a violent or crushing image and a comparison, in one sentence
 # (頭をバットで殴られたみたいな, 胸を象に踏まれてるみたい, "like someone hit my head with a hammer").
 _HEAD_PART = r"(?:頭|あたま|後頭部|こうとうぶ|こめかみ)"
 _CHEST_PART = r"(?:胸|むね|心臓|しんぞう|みぞおち)"
+_CHEST_NEAR = r"[^。,]{0,12}?"  # one 、 may sit between the chest and how it feels
 _LIKE_JA = r"(?:みたい|よう(?:な|に|だ)|感じ|かのよう)"
 _SIMILE_HEAD = _p(
     _alt(
@@ -579,7 +676,7 @@ _SIMILE_HEAD = _p(
 _SIMILE_CHEST = _p(
     _alt(
         _CHEST_PART
-        + r"[^。、,]{0,14}?(?:踏ま|ふま|乗ら|のら|乗って|のって|押さ|おさ|押しつぶ|おしつぶ|潰さ|つぶさ|締め|しめ|絞め|握|にぎ|掴|つか(?:ま|ん)|わしづかみ|鷲掴|刺さ|さされ|刺され|焼け|やけ|焼か|鉄|万力|まんりき|石|岩|象|ぞう|重り|おもり|漬物石)[^。、,]{0,10}?"
+        + r"[^。、,]{0,14}?(?:踏ま|ふま|乗ら|のら|乗って|のって|押さ|おさ|押しつぶ|おしつぶ|潰さ|つぶさ|締め|しめ|絞め|握|にぎ|掴|つか(?:ま|ん)|わしづかみ|鷲掴|刺さ|さされ|刺され|焼け|やけ|焼か|鉄|万力|まんりき|石|岩|象|ぞう|重り|おもり|漬物石|巻か|まか|鉢巻|はちまき)[^。、,]{0,10}?"
         + _LIKE_JA,
         r"\b(?:like|as if|as though|someone|somebody|something)\b[^.!?,]{0,30}?\b(?:squeez(?:e|es|ed|ing)|crush(?:es|ed|ing)?|grip(?:s|ped|ping)?|clamp(?:s|ed|ing)?|press(?:es|ed|ing)?|stabb(?:ed|ing)|stamp(?:s|ed|ing)?|sitting|standing|sat|stood|burn(?:s|ed|ing)?|fist|belt|band|rope|vise|vice|tight(?:ening|ened)?|weight|elephant|bricks)\b[^.!?,]{0,20}?\b(?:my|his|her|the) (?:chest|heart|breastbone|sternum)\b",
         r"\b(?:chest|heart|breastbone|sternum)\b[^.!?,]{0,30}?\b(?:like|as if|as though|someone|something)\b[^.!?,]{0,30}?\b(?:vise|vice|fist|clamp|elephant|weight|brick|bricks|ton|knife|band|belt|iron|squeez(?:e|es|ed|ing)|crush(?:es|ed|ing)?|press(?:es|ed|ing)?|stabb(?:ed|ing)|sitting|standing)\b",
@@ -596,7 +693,8 @@ _LAUGH = _p(r"笑|(?<![a-z])w{1,5}(?![a-z/])|草|😂|🤣|💀|\b(?:lol|lmao|ha
 _CHEST_PRESSURE = _p(
     _alt(
         _CHEST_PART
-        + r"[^。、,]{0,10}?(?:重|おも(?:い|く|た)|ずん|ずしん|どん|圧迫|あっぱく|押さ|おさ(?:れ|え)|締め|しめ|苦し|くるし|痛|いた(?:い|く|む)|ぎゅ|きゅ|焼け|やけ|つぶ|潰)",
+        + _CHEST_NEAR
+        + r"(?:重|おも(?:い|く|た)|ずん|ずしん|どん|圧迫|あっぱく|押さ|おさ(?:れ|え)|締め|しめ|苦し|くるし|痛|いた(?:い|く|む)|ぎゅ|きゅ|焼け|やけ|つぶ|潰)",
         r"\b(?:pressure|weight|heaviness|heavy|tight\w*|squeez\w*|crush\w*|pain|ache|aching|hurt\w*|burning)\b[^.!?,]{0,35}\b(?:chest|heart|breastbone|sternum)\b",
         r"\b(?:chest|heart|breastbone|sternum)\b[^.!?,]{0,25}\b(?:pressure|heavy|heaviness|tight\w*|squeez\w*|crush\w*|pain|hurt\w*|ache|aching|burning)\b",
     )
@@ -604,10 +702,10 @@ _CHEST_PRESSURE = _p(
 _CHEST_SPREAD = _p(
     _alt(
         r"(?:左腕|左うで|左の腕|左肩|左の肩|腕|うで|あご|顎|首|くび|背中|せなか|肩|かた)(?:の方)?(?:まで|にかけて|にも|へ|に(?:広が|ひろが|響|ひび|抜け|ぬけ|走))|突き抜け|つきぬけ|"
-        r"(?:左腕|左手|左肩|左の腕|左の肩)[^。、]{0,4}(?:しびれ|痺れ|痛|いた|だる|重|おも)|冷や汗|ひやあせ|冷汗|脂汗|あぶらあせ|汗びっしょり|あせびっしょり|汗が(?:止まらな|とまらな|すご|ひど|だらだら|噴き|ふき)",
+        r"(?:左腕|左手|左肩|左の腕|左の肩|ひだりかた|ひだりうで)[^。、]{0,4}(?:しびれ|痺れ|痛|いた|だる|重|おも)|肩甲骨|けんこうこつ|冷や汗|ひやあせ|冷汗|脂汗|あぶらあせ|汗びっしょり|あせびっしょり|汗だく|あせだく|変な汗|へんなあせ|額が汗|(?:顔色|かおいろ)(?:が|は)?[^。、]{0,6}(?:悪|わる|白|しろ|真っ青|まっさお)|汗が(?:止まらな|とまらな|すご|ひど|だらだら|噴き|ふき)",
         r"\b(?:spread\w*|radiat\w*|goes|going|shoot\w*|moving|moves|travel\w*)\b (?:(?:up|down|out|over) (?:to |into |through |in )?|(?:to|into|through) )(?:my|his|her|the) (?:jaw|left arm|arm|neck|back|left shoulder|shoulder)\b|"
         r"\b(?:left arm|jaw|neck|left shoulder)\b[^.!?]{0,20}\b(?:ache|aches|aching|hurt\w*|pain|numb\w*|tingl\w*|heavy|too)\b|"
-        r"\bcold sweats?\b|\bsweat(?:ing|y)? (?:buckets|like crazy|a lot|profusely)\b|\bclammy\b|\b(?:grey|gray|pale) and sweaty\b",
+        r"\bcold sweats?\b|\bsweat(?:ing|y)? (?:buckets|like crazy|a lot|profusely)\b|\bclammy\b|\b(?:grey|gray|pale) and sweaty\b|\b(?:drenched|soaked|dripping) (?:in|with) sweat\b|\ball sweaty\b",
     )
 )
 _MUSCLE = _p(
@@ -620,15 +718,18 @@ _FLOW = _p(
     _alt(
         r"(?:垂れ|たれ|出|で|流れ|ながれ|にじみ|滲み|漏れ|もれ|溢れ|あふれ)(?:続け|つづけ|っぱなし|っ放し)",
         r"(?:拭いても|ふいても|押さえても|おさえても)[^。、]{0,6}?(?:拭いても|ふいても|押さえても|おさえても|止まらな|とまらな|出て|でて|だめ|無理|むり|にじ|滲|染み|しみ)",
-        r"(?:ぽたぽた|ぼたぼた|だらだら|どくどく|たらたら)[^。、]{0,6}?(?:垂れ|たれ|出|で|流れ|ながれ|止まらな|とまらな)",
+        r"(?:ぽたぽた|ぼたぼた|だらだら|どくどく|たらたら)[^。、]{0,6}?(?:垂れ|たれ|出|で|流れ|ながれ|止まらな|とまらな)|(?:噴水|ふんすい|ぴゅっ|ぴゅー)[^。、]{0,10}(?:出|で|噴|ふ)",
         r"(?:タオル|ティッシュ|ガーゼ|絆創膏|ばんそうこう|包帯|ほうたい)[^。]{0,6}?(?:\d+|何|なん|数|一|二|三|四|五)(?:枚|まい|箱|はこ|個|本)(?:目)?[^。]{0,8}?(?:びっしょり|ぐっしょり|真っ赤|まっか|なくな|使|替え|かえ|だめ)",
         r"\b(?:bleeding and bleeding|dripping and dripping|oozing and oozing)\b|\bstill (?:dripping|oozing|pouring|trickling|seeping|coming out)\b|\bkeeps? (?:dripping|oozing|seeping|trickling|pouring)\b",
         r"\b(?:pouring|dripping|oozing|gushing|trickling)\b[^.!?]{0,12}?\bfor (?:almost |over |about |nearly |more than )?(?:an hour|half an hour|(?:\d+|two|three|twenty|thirty|forty) (?:min\w*|hours?))\b",
-        r"\bsoaked (?:through )?(?:\d+|two|three|four|five|several|another|multiple) (?:towels|tissues|bandages|gauzes?|pads|band-?aids|cotton balls|paper towels)\b|\bpress(?:ed|ing)(?: on it| it)? for (?:\d+|twenty|thirty|forty) min\w*",
+        r"\bsoaked (?:through )?(?:\d+|two|three|four|five|several|another|multiple) (?:towels|tissues|bandages|gauzes?|pads|band-?aids|cotton balls|paper towels)\b|\bpress(?:ed|ing)?(?: on it| it)? (?:for )?(?:\d+|twenty|thirty|forty) min\w*",
+        r"\b(?:held|holding|pressed|pressing|pressure on)\b[^.!?]{0,30}\bfor (?:\d+|twenty|thirty|forty|an hour|over an hour)\b|\b(?:every|each) time i (?:lift|take off|remove|check|move)\b[^.!?]{0,25}\b(?:flow\w*|bleed\w*|ooz\w*|drip\w*|wells? up|comes? (?:back|out)|starts?)\b|\b(?:changed|swapped|replaced)\b[^.!?]{0,20}\b(?:\d+|five|six|several|many) times\b|\b(?:keeps?|been|is) leaking\b|\bleaking for\b|\bthrough every (?:dressing|bandage|plaster)\b|\bfilling the (?:band-?aid|bandage|plaster|gauze)\b",
     )
 )
 _BLOOD_WORD = _p(r"血|ち(?=が|を|は|も)|出血|\b(?:blood\w*|bleed\w*)\b")
 # Red explained by what was eaten or drunk ("吐いたら赤かった、トマトジュース飲んでた").
+# Likened to a food rather than explained by it ("looks like red wine", トマトジュースみたい).
+_LIKE_FOOD = _p(r"\b(?:like|looks? like|kinda like|as if)\s+(?:\w+\s+){0,2}$")
 _RED_FOOD = _p(
     r"トマト|ワイン|わいん|ジュース|じゅうす|ビーツ|いちご|苺|カレー|かき氷|シロップ|キムチ|唐辛子|"
     r"\b(?:tomato\w*|wine|beets?|juice|candy|gatorade|kool-?aid|ketchup|cranberr\w*|strawberr\w*|popsicle|syrup|food colou?ring)\b"
@@ -641,7 +742,9 @@ _NOT_BLOOD = _p(
 _VOMIT_RED = _p(
     _alt(
         r"(?:吐(?!き気|きけ|きそう)|はい(?=た|て|ちゃ)|げぼ|げろ|げげ|おえ|戻し|もどし|嘔吐|おうと)[^。]{0,16}?(?<!顔)(?<!顔が)(?<!目が)(?<!肌が)(?<!頬が)(?:血|赤(?!ちゃん|ワイン|わいん)|まっか|真っ赤|赤黒|あかぐろ|どす黒|どすぐろ|黒っぽ|くろっぽ|こひ)",
-        r"\b(?:throw(?:ing|s)? up|threw up|vomit\w*|puk\w*|barf\w*|spew\w*|retch\w*)\b[^.!?]{0,30}?\b(?:bright red|dark red|red(?! wine| sauce| juice| candy| drink| soup| curry| pepper)|clots?|bloody|crimson)\b",
+        r"\b(?:throw(?:ing|s)? up|threw up|vomit\w*|puk\w*|barf\w*|spew\w*|retch\w*)\b[^.!?]{0,40}?\b(?:bright red|dark red|red(?! wine| sauce| juice| candy| drink| soup| curry| pepper)|clots?|bloody|crimson)\b",
+        r"\b(?:throw(?:ing|s)? up|threw up|vomit\w*|puk\w*|barf\w*|brought up|bringing up)\b[^.!?]{0,45}?\b(?:black|tar|tarry|sludge|coffee|tea leaves|grounds|red wine|squid ink|ink|mouthful of blood)\b",
+        r"\bcough\w*\b[^.!?]{0,40}\b(?:bright red|dark red|red and frothy|frothy|pink froth\w*|mouthfuls?|spoonful)\b",
         r"\b(?:blood|red|clots)\b[^.!?]{0,15}\b(?:in|when) (?:i|he|she|my|his|her) (?:throw up|vomit|puke)",
     )
 )
@@ -649,10 +752,12 @@ _VOMIT_RED = _p(
 # A seizure told by its movements and what comes with them (ビクビク + 硬直, "shaking" + "not
 # know me"); not with a fever (shaking chills) nor an eyelid's twitch.
 _SHAKING = _p(
-    r"がくがく|かくかく|かくんかくん|びくびく|ぴくぴく|ばたばた|がたがた|ぶるぶる|波打|なみう|突っ張|つっぱ|痙攣|けいれん|震え|ふるえ|"
-    r"\b(?:shak\w*|jerk\w*|twitch\w*|convuls\w*|thrash\w*|trembl\w*|spasm\w*)\b"
+    r"がくがく|かくかく|かくんかくん|びくびく|ぴくぴく|びくっ|びくん|ばたばた|がたがた|ぶるぶる|波打|なみう|突っ張|つっぱ|痙攣|けいれん|震え|ふるえ|"
+    r"\b(?:shak\w*|jerk\w*|twitch\w*|convuls\w*|thrash\w*|trembl\w*|spasm\w*|jolt\w*|flopp\w*|a fit)\b"
 )
 _SEIZURE_SIGN = _p(
+    r"(?:目|め|視線)が[^。、]{0,10}(?:戻りませ|もどりませ|戻らな|もどらな|見つめ|みつめ|一点)|一点(?:を)?見つめ|歯ぎしり|はぎしり|歯を食いしば|首が(?:後ろ|うしろ)に(?:そ|反)|"
+    r"\b(?:just )?stares\b|\b(?:eyes (?:are )?(?:fixed|weird|staring)|staring (?:off|blankly|into))\b|\bnot (?:hearing|seeing|see) (?:me|us)\b|\bdoesn'?t know i'?m (?:here|there)\b|\bwon'?t look at me\b|\bteeth (?:are )?clenched\b|\bclenched\b|\bwet (?:his|her|their) (?:pants|self|trousers)\b|\bbit (?:his|her) lips?\b|\bbite (?:his|her) lips?\b|\bspit\b|\bnever woke up\b|\bcannot wake\b|\bcan'?t wake\b|"
     r"硬直|こうちょく|白目|泡|あわ(?=を|が|ふ)|舌(?:を)?(?:噛|か)(?:ん|み)|呼んでも|よんでも|反応(?:が)?(?:ない|なし)|意識(?:が)?(?:ない|なく)|目が(?:合わ|あわ)な|(?:口|くち)から[^。]{0,6}(?:よだれ|泡|血)|"
     r"\b(?:bit|bite|bites|biting|bitten) (?:his|her|their) tongue\b|\b(?:not|doesn'?t|don'?t|didn'?t|does not) (?:know|recogni[sz]e) (?:me|us|anyone)\b|\bwon'?t respond\b|\bunresponsive\b|\beyes? (?:rolled|rolling)\b|\bfoam\w*|\bstiff as a board\b|\bwent (?:stiff|rigid)\b"
 )
@@ -668,19 +773,31 @@ _PUS_PLAIN = _p(
 # ロープ用意した, "pills all lined up", "say goodbye to everyone for me"): a decision or a
 # means counts together with a farewell, exhaustion or a time it is meant for.
 _END_PLAN = _p(
+    r"(?:今日|きょう|今夜|こんや)まで(?:に|で)(?:する|します|しよ|しとく)|(?:準備|じゅんび)(?:して|は)(?:あります|ある|できた|出来た)|"
+    r"\b(?:i'?m going tonight|i'?m at peace|at peace with it|i won'?t need (?:them|it|anything)|ive decided|i'?ve decided)\b|"
     r"(?:終わり|おわり|おしまい|お終い)に(?:しよ|する|します|したい|しちゃ)|(?:終わら|おわら)せ(?:る|よう|たい|ます)|けりをつけ|もうやめる|もう終わり|もうおわり|"
     r"\b(?:made up my mind|my mind is made up|i'?m done with (?:everything|it all|life)|this is goodbye|won'?t be (?:here|around)(?! (?:next|on|for|until|tomorrow|this|that|in|at|during|when|from))|will not be (?:here|around)(?! (?:next|on|for|until|tomorrow|this|that|in|at|during|when|from)))\b"
 )
 _FAREWELL = _p(
+    r"によろし(?:く|ゅう)(?:伝え|つたえ|言|い)|最後に(?:お礼|おれい|一言|ひとこと)|(?:優しさ|やさしさ|ご恩|ごおん)(?:は)?(?:忘れ|わすれ)|"
+    r"\b(?:texted|sent|said) (?:me |us )?(?:goodbye|bye)\b|\bsorry for everything\b|\b(?:written|wrote) (?:letters?|notes?) to (?:everyone|everybody|my \w+)\b|\bgave (?:away )?(?:my|his|her) (?:cat|dog|pet|things|stuff)\b|\bthank the clinic\b|"
     r"今までありがとう|いままでありがとう|今までお世話に|お世話になりました|おせわになりました|さようなら|さよなら|みんなによろしく|もう疲れ|もうつかれ|疲れたから|つかれたから|疲れ果て|限界|迷惑(?:を)?かけ|めいわくかけ|楽になり|らくになり|先立つ|遺書|いしょ(?=を|書)|"
     r"\b(?:say goodbye to|tell (?:everyone|everybody|them|my \w+) (?:goodbye|bye|i love)|goodbye (?:to )?everyone|thank you for everything|thanks for everything|so tired of (?:everything|it all)|can'?t do this anymore|a burden|just wanted (?:someone|somebody|you) to know)\b"
 )
 _MEANS = _p(
+    r"(?:橋|はし|屋上|おくじょう|崖|がけ|線路|せんろ|ホームの端)(?:の上|のうえ|の端)?(?:に|で)(?:おる|いる|来|き|立)|\b(?:at|on) the (?:station )?(?:platform|bridge|roof|ledge|edge)\b|\bheart pills\b|\bkept back\b|"
     r"ロープ|縄(?:を)|練炭|れんたん|首吊|首つり|(?:薬|くすり|眠剤|睡眠薬|すいみんやく|安定剤|錠剤)(?:を)?[^。]{0,6}?(?:貯め|貯めて|ため(?:て|た|こ)|溜め|集め|かき集め)|"
     r"\bpills? (?:are |all |now )*(?:lined up|laid out|counted out|in front of me)\b|\b(?:stockpil\w*|hoard\w*|saved up|been saving)\b[^.!?]{0,20}\b(?:pills|meds|medication|tablets)\b|\b(?:bought|got|have) (?:a |the )?rope\b|\bgot a way to (?:make sure|end|do it)\b"
 )
 _SOON = _p(
     r"今夜|こんや|今晩|こんばん|今日|きょう|全部(?:飲|のむ|のん)|一気に|まとめて|\b(?:tonight|today|all of them|all at once|right now)\b"
+)
+_DESPAIR = _p(
+    r"うつ|鬱|落ち込ん|おちこん|絶望|ぜつぼう|生きる気力|\b(?:depress\w*|hopeless|suicidal|in a dark place)\b"
+)
+_UNREACHABLE = _p(
+    r"連絡が(?:つかな|とれな|取れな)|電話に(?:出な|でな)|既読(?:に)?ならな|姿が(?:ない|見えな)|"
+    r"\b(?:isn'?t|is not|not|won'?t) (?:answering|picking up|replying)\b|\bcan'?t (?:reach|find) (?:him|her|them)\b|\b(?:car|he|she) is gone\b"
 )
 _NOT_SELF = _p(
     # The object of a decision that is not one's life, and reasons to be away.
@@ -693,11 +810,14 @@ _SELF_HARM = _p(
         r"死にたい|しにたい|死のう|しのう|死ぬつもり|死んでしまいたい|消えたい|きえたい|消えてしまいたい|いなくなりたい|いなくなった(?:方|ほう)が|いない(?:方|ほう)がいい",
         r"生きて(?:いる|る)意味|いきて(?:い)?るいみ|いきるいみ|生きて(?:い)?ても意味|生きてても|死ぬこと(?:ばかり|ばっかり)?(?:を)?考え|死について考え|生きる意味(?:が|も)?(?:ない|わから)|生きていたくない|生きてたくない|生きるのが(?:つらい|辛い|しんどい|嫌|いや)|生きて(?:い)?るの(?:が|も)(?:つらい|辛い|しんどい|嫌|いや|疲れ|つかれ)|生きてる価値",
         r"生きて(?:い|て)?る意味(?:が|も|って)?(?:ない|無い|なく|ねえ|ね)?|(?:目が|めが)(?:覚め|さめ)(?:なければ|なきゃ|なかったら|ないで)|いない(?:方|ほう)が(?:みんな|皆|楽|らく)",
+        r"(?:楽に|らくに)?(?:いなくなれる|死ねる|しねる|消えられる|きえられる)(?:方法|ほうほう)|人生(?:を)?(?:退場|たいじょう|リタイア|りたいあ)|人生から(?:降り|おり)|(?:この世|このよ)に(?:いたくな|居たくな|未練)|明日(?:の朝)?(?:は|って)?(?:もう)?(?:来|こ)ない(?:つもり|ように)|(?:夫|妻|主人|連れ合い|つれあい|家内|母|父)の(?:ところ|とこ|所|もと)へ?(?:行き|いき|逝き)たい|(?:生きとって|生きとっても|いきとっても|生きてて|生きてても)(?:も)?[^。]{0,3}(?:しょうがな|仕方な|しかたな|意味)|電車に飛び込|線路に(?:飛び|とび|入|はい)|(?:梁|はり|鴨居|かもい|木)に(?:紐|ひも|ロープ|縄)|(?:紐|ひも)を(?:かけ|掛け)る",
         r"終わりにしたい|おわりにしたい|全部終わり|ぜんぶおわり|この世に(?:いない|いなく)|この世から|自殺|じさつ|自死|命を絶|いのちをた",
-        r"首を(?:吊|つ)|飛び降り|とびおり|手首(?:を)?切|てくび(?:を)?き|リスカ|りすか|リストカット|自傷|じしょう|(?:薬|くすり)(?:を)?[^。]{0,8}(?:たくさん|大量|いっぱい|全部|まとめて)[^。]{0,4}(?:飲|のん|のみ)|(?:od|オーバードーズ|おばどず)(?:した|しちゃ|する)|これが最後のメッセージ|遺書|楽になりたい",
-        r"\b(?:want(?:ed)? to die|wanna die|wish i (?:was|were) dead|kill(?:ing)? myself|end(?:ing)? (?:my life|it all|everything|things)|suicid\w*|self[- ]?harm\w*|hurt(?:ing)? myself|cut(?:ting)? myself)\b",
+        r"首を(?:吊|つ)|飛び降り|とびおり|手首(?:を)?切|てくび(?:を)?き|リスカ|りすか|リストカット|自傷|じしょう|(?:薬|くすり|睡眠薬|すいみんやく|眠剤|錠剤|安定剤)(?:を|ば)?[^。]{0,8}(?:たくさん|大量|いっぱい|全部|ぜんぶ|まとめて|一瓶|ひとびん|一箱|ひとはこ|ありったけ)[^。]{0,4}(?:飲|のん|のみ)|(?:od|オーバードーズ|おばどず)(?:した|しちゃ|する)|これが最後のメッセージ|遺書|楽になりたい",
+        r"\b(?:want(?:ed)? to die|wanna die|wish i (?:was|were) dead|kill(?:ing)? myself|end(?:ing)? (?:my life|it all|everything|things)|suicid\w*|self[- ]?harm\w*|hurt(?:ing)? myself|cut(?:ting)? myself)\b(?! (?:shaving|cooking|by accident|accidentally|on (?:a|the)|while|with (?:a|the) (?:knife|razor)))",
         r"\btook (?:a whole bottle|all (?:my|the|of my) pills|too many pills|an overdose)|\boverdos\w*|\bno (?:point|reason) (?:in |to )?(?:going on|living|live|being here)|\bbetter off (?:dead|without me)",
         r"\b(?:won'?t|will not) be (?:around|here) (?:anymore|much longer)|\bnot be around anymore\b|\bdon'?t want to (?:live|be alive|be here anymore|wake up)|\bcan'?t go on\b|\bpills ready\b|\bpills saved up\b|\btonight is the night\b|\bwant to disappear\b|\bnot (?:to )?wake up\b|\b(?:don'?t|do not|can'?t) see (?:the|any) point (?:of|in) (?:living|life|going on)\b|\bthis is my last message\b|\bgoodbye forever\b",
+        r"\b(?:step(?:ping)?|jump(?:ing)?|throw(?:ing)? myself|walk(?:ing)?|ly(?:ing)? down|lie down) (?:in front of|under|onto) (?:a |the )?(?:train|truck|car|bus|tracks)\b|\bhow easy it would be\b|\b(?:water|sea|river|ocean|waves?)\b[^.!?]{0,25}\b(?:take me|swallow me)\b|\b(?:stop(?:ped)? existing|cease to exist)\b|\bnobody (?:will|would|'?d) (?:miss me|notice if i|care if i)\b|\bnot (?:gonna|going to) be (?:around|here) (?:much )?(?:longer|anymore)\b|\bno (?:point|reason) (?:in |to )?(?:stay|staying|carry(?:ing)? on|keep(?:ing)? going)\b",
+        r"\b(?:took|taken|swallowed|just took|already took)\b[^.!?]{0,20}\b(?:a whole|the whole|all (?:of )?(?:my|the)|a month of|a box of|a bottle of|a handful of|handfuls of)\b[^.!?]{0,25}\b(?:pills|tablets|meds|medication|sleeping)\b",
         r"\bnever wake up\b|\b(?:thinking (?:about|of)|want to|going to|gonna|planning to) end(?:ing)? it\b(?! (?:with|early|there|here))|\btak(?:e|ing) all (?:my|the|of my) pills\b|\btired of (?:living|life|being alive)\b|\bdisappear (?:forever|for good)\b",
     )
 )
@@ -705,6 +825,8 @@ _SELF_HARM = _p(
 # Symptom reports: not red flags, but not for the FAQ either.
 _SYMPTOMS: dict[str, re.Pattern[str]] = {
     "swelling": _p(
+        r"(?:ぐりぐり|しこり|りんぱ|リンパ)[^。]{0,6}(?:腫れ|はれ)|(?:左右|右と左)で[^。]{0,6}(?:太さ|大きさ|形|かたち)(?:が)?(?:違|ちが)|日に日に[^。]{0,8}(?:ふっくら|ふくら)|(?:足首|あしくび|足|あし)[^。]{0,10}(?:むくん|むくみ)[^。]{0,20}(?:ぱんぱん|日目|続)|"
+        r"\b(?:bump|lump|knot)\b[^.!?]{0,60}\b(?:grape|golf ?ball|egg|marble)\b|\barmpit\b[^.!?]{0,30}\bswollen\b|\b(?:puffier|bigger|larger|fatter) (?:day by day|every day|each day)\b|\b(?:ankles?|feet|legs?) balloon\w*|"
         r"(?:しこり|ぽこっ|ぽっこり|こぶ|かたまり)[^。]{0,20}(?:消えな|きえな|とれな|取れな|週間|日たつ|日経|まま|大き|でか|なってる|みたい)|(?:硬く|かたく)なって|(?:まで|全体)(?:が)?(?:腫れ|はれ)|"
         r"(?:腫れ|はれ)(?:が)?(?:ひいてかな|引いていかな|ひいていかな|引いてかな)|日に日に[^。]{0,8}(?:腫れ|はれ|ふくら|膨ら|大き|でか)|(?:むくん|むくみ)[^。]{0,8}(?:ぱんぱん|続|ひかな|引かな|広が|ひろが)|"
         r"(?:リンパ|りんぱ)[^。]{0,4}(?:腫れ|はれ)|(?:内出血|青あざ|あざ)[^。]{0,10}(?:広が|ひろが|大き|おおき)|(?:むくん|むくみ)[^。]{0,12}(?:引かな|ひかな|続|日経っても|日たっても)|"
@@ -712,26 +834,37 @@ _SYMPTOMS: dict[str, re.Pattern[str]] = {
         r"\blymph nodes?\b|\bglands? (?:feel |are |is |look )?swollen|\bswollen glands?\b|\bpuffy\b[^.!?]{0,30}\b(?:not going away|won'?t go away|for days|a week|still)\b|\b(?:swell\w*|swollen|lump|bump|bruis\w*)\b[^.!?]{0,60}\b(?:bigger|larger|growing|spreading|worse|still|getting|hard|harder|days|every day|each day|not going away|gone down|go down|a week)\b|\b(?:more|still) swollen\b|\b(?:still|hard|pea-sized|new) (?:a )?(?:hard |small )?(?:lump|knot)\b|\blump under the skin\b"
     ),
     "rash": _p(
+        r"ぽつぽつ|\b(?:red|itchy) (?:streaks|blotch\w*|patch\w*)\b|\bblotch\w*|"
         r"\bitchy and (?:flaky|red|bumpy|peeling)\b|発疹|ほっしん|ぶつぶつ|湿疹|しっしん(?!し)|じんましん|蕁麻疹|かぶれ|赤い(?:点|斑点|ぽつぽつ|ぶつぶつ)|みみずばれ|\b(?:rash\w*|hives|welts|bumps all over|red bumps|red spots|itchy spots)\b"
     ),
     "numbness": _p(
+        r"手袋(?:ごし|越し)|感覚(?:が)?(?:鈍|にぶ|ない|おかし|変|へん)|\bthrough a glove\b|\bfeels? like (?:it'?s not mine|it belongs to someone else|someone else'?s)\b|"
         r"しびれ|痺れ|ぴりぴり|びりびり|感覚が(?:ない|鈍|おかし|にぶ)|麻痺|まひ|\b(?:numb\w*|tingl\w*|pins and needles|can'?t feel (?:my|the) (?:fingers?|hand|arm|leg|foot))\b"
     ),
     "unwell": _p(
+        r"食が細|食欲(?:が)?(?:ない|なく|落ち|おち)|食べられな|お腹(?:が)?ゆる|おなか(?:が)?ゆる|船酔い|ふなよい|胃が(?:ずっと)?(?:むかむか|気持ち悪|重)|目の前(?:が)?[^。、]{0,4}ちかちか|"
+        r"\b(?:eat(?:ing)? (?:very )?little|can'?t face food|barely (?:want to )?eat|loose stools?|queasy|stomach'?s? (?:been )?(?:doing somersaults|churning|upset)|drenched in sweat|wiped out|flash\w* in (?:my )?vision)\b|"
         r"吐き気|はきけ|気持ち悪|きもちわる|吐いて|吐いた|嘔吐|おうと|下痢|げり|だるさが(?:抜け|ぬけ|とれ|取れ|続)|体調が(?:悪|わる|すぐれ|おかし)|具合が(?:悪|わる)|気分が(?:悪|わる)(?:く|い)|動悸|どうき|めまい|目まい|ふらふら|ふらつ|"
         r"痛みが(?:ひど|強|増|続|引かな)|食欲(?:が)?な|むかむか|ずっと[^。、]{0,6}(?:だる|しんど)|口内炎|寝汗|ねあせ|充血|目が(?:かゆ|赤)|"
         r"\b(?:nause\w*|vomit\w*|threw up|throwing up|diarrh\w*|unwell|not feeling (?:well|good|great|right)|feel(?:ing)? (?:sick|awful|terrible|off|bad)|dizz\w*|lightheaded|light-headed|palpitat\w*|heart (?:is )?racing|pain (?:is )?(?:getting worse|severe|unbearable)|aches? all over|body aches|no appetite|stomach ?aches?|tummy ?aches?|weak and|night sweats|mouth (?:ulcers|sores)|eyes? (?:have been |are |is )?(?:red|itchy))\b"
     ),
 }
 _LASTING_PAIN = _p(
-    r"(?:痛|いた|だる|重い|おもい)[^。]{0,20}(?:続|ずっと|抜けな|ぬけな|治らな|なおらな|引かな|ひかな|日目|日たっても|日経っても)|"
-    r"\b(?:pain|sore|aches?|hurts?|tired|tender)\b[^.!?]{0,80}\b(?:won'?t go away|still|for days|days? now|not going away|keeps getting worse|getting worse|a week)\b|"
+    r"(?:痛|いた|だる|重い|おもい)[^。]{0,20}(?:続|ずっと|抜けな|ぬけな|治らな|なおらな|引かな|ひかな|日目|日め|日たっても|日経っても|もう\d+日)|"
+    r"\b(?:pain|sore|aches?|aching|achy|hurts?|tired|tender)\b[^.!?]{0,80}\b(?:won'?t go away|still|for days|days? now|not going away|keeps getting worse|getting worse|a week)\b|"
     r"\bstill (?:tender|sore|painful|aching|hurts|hurting)\b"
 )
 
 _STAYS = _p(
     r"続|ずっと|毎日|治らな|おさまらな|抜けな|日目|日前から|日たって|日経って|週間|とれな|取れな|とれん|ひどい|ひどく|強い|つらい|我慢|市販薬も|"
     r"\b(?:won'?t go away|not going away|still|days?|week|getting worse|bad|severe|every day|constant|lingering|persistent)\b"
+)
+_PAIN_WORD = _p(
+    r"痛(?!み止め)|いた(?:い|く|む)|だる|\b(?:pain\w*|sore|aching|achy|aches?|hurts?)\b"
+)
+_STAYS_LONG = _p(
+    r"日目|日め|\d+日|週間|ずっと|毎日|毎晩|治らな|なおらな|引かな|ひかな|"
+    r"\b(?:days|a week|weeks|not going away|won'?t go away|getting worse|every day)\b"
 )
 _AFTER_TREATMENT = _p(
     r"施術|点滴|注射|治療(?:後|から|のあと)|打って|打った|受けて|受けた|"
@@ -742,26 +875,27 @@ _AFTER_TREATMENT = _p(
 _MEDICAL: dict[str, re.Pattern[str]] = {
     "anticoagulant": _p(
         r"ワーファリン|ワルファリン|エリキュース|イグザレルト|プラザキサ|リクシアナ|バイアスピリン|プラビックス|クロピドグレル|エフィエント|抗凝固|抗血小板|血液(?:を)?サラサラ|血をサラサラ|血液さらさら|"
-        r"\b(?:warfarin|coumadin|eliquis|apixaban|xarelto|rivaroxaban|pradaxa|dabigatran|edoxaban|lixiana|clopidogrel|plavix|blood thinners?|anticoagulants?|antiplatelets?|aspirin)\b"
+        r"クレキサン|ヘパリン|\b(?:clexane|enoxaparin|heparin|fragmin|warfarin|coumadin|eliquis|apixaban|xarelto|rivaroxaban|pradaxa|dabigatran|edoxaban|lixiana|clopidogrel|plavix|blood thinners?|anticoagulants?|antiplatelets?|aspirin)\b"
     ),
     "immunosuppressant": _p(
-        r"免疫抑制|めんえきよくせい|ステロイド(?:を|の)?(?:飲|内服|服用|点滴|注射|治療)|プレドニン|プレドニゾロン|メトトレキサート|ﾒﾄﾄﾚｷｻｰﾄ|リウマトレックス|タクロリムス|プログラフ|シクロスポリン|ネオーラル|ヒュミラ|レミケード|生物学的製剤|"
+        r"免疫抑制|めんえきよくせい|ステロイド(?:を|の)?[^。]{0,10}(?:飲|内服|服用|点滴|注射|治療)|プレドニン|プレドニゾロン|メトトレキサート|ﾒﾄﾄﾚｷｻｰﾄ|リウマトレックス|タクロリムス|プログラフ|シクロスポリン|ネオーラル|ヒュミラ|レミケード|生物学的製剤|"
         r"\b(?:immunosuppress\w*|prednisone|prednisolone|steroids? (?:pills?|tablets?|for)|methotrexate|tacrolimus|cyclosporine|humira|remicade|biologics?)\b"
     ),
     "insulin": _p(r"インスリン|インシュリン|メトホルミン|sglt2|\b(?:insulin|metformin)\b"),
     "cancer_treatment": _p(
+        r"乳がん|乳癌|(?:がん|癌|ガン)の(?:術後|手術後|治療)|リュープリン|ゾラデックス|タモキシフェン|ホルモン(?:の)?(?:注射|療法|治療)|"
         r"抗がん剤|抗癌剤|こうがんざい|化学療法|かがくりょうほう|放射線(?:治療|療法)|がん治療|癌治療|ガン治療|がんの治療|癌の治療|治療中[^。]{0,6}(?:がん|癌)|(?:がん|癌)[^。]{0,8}治療中|免疫療法|キイトルーダ|オプジーボ|ホルモン療法|"
         r"\b(?:chemo\w*|radiation|radiotherapy|immunotherapy|keytruda|opdivo|tamoxifen|cancer treatment|oncologist|treatment for (?:\w+ )?cancer)\b"
     ),
     "pregnancy": _p(
-        r"(?<!将来)(?<!将来は)妊娠(?!中の(?:人|方|女性)|している(?:人|方)|を(?:考え|希望|予定))|にんしん|妊婦(?!さん(?:は|でも|って))|つわり|検査薬[^。]{0,6}陽性|赤ちゃんが(?:でき|おなかに)|"
+        r"生理(?:が)?(?:こな|来な|遅れ|おくれ)[^。]{0,20}陽性|\btwo pink lines\b|\bpositive pregnancy test\b|(?<!将来)(?<!将来は)妊娠(?!中の(?:人|方|女性)|している(?:人|方)|を(?:考え|希望|予定))|にんしん|妊婦(?!さん(?:は|でも|って))|つわり|検査薬[^。]{0,6}陽性|赤ちゃんが(?:でき|おなかに)|"
         r"\b(?:i'?m|i am|im|just found out (?:i'?m|i am)|turns out i'?m|she'?s|my wife is) (?:\w+ )?pregnant\b|\bpregnan(?:t|cy)\b(?! (?:women|people|ladies|mothers))|\bexpecting a baby\b"
     ),
     "breastfeeding": _p(
         r"授乳|じゅにゅう|母乳|ぼにゅう|\b(?:breast-?feeding|breastfeed|breast milk|nursing (?:my|a) (?:baby|infant|son|daughter))\b"
     ),
     "transplant": _p(r"(?<!毛)(?:移植|いしょく)(?!毛)|\b(?<!hair )transplant\w*"),
-    "dialysis": _p(r"透析|とうせき|\bdialysis\b"),
+    "dialysis": _p(r"透析|とうせき|\b(?:hemo|haemo)?dialysis\b"),
     "clinician": _p(
         r"(?:看護師|看護婦|ナース|なす(?=さん)|医師|先生|せんせい|ドクター|どくたー|院長|お医者)(?:さん|様|さま)?(?:と|に|へ|から)?(?:直接|ちょくせつ)?(?:お|ご)?"
         r"(?:話|はな|相談|そうだん|聞|き(?:き|い)|確認|かくにん|つな|繋|代わ|かわ|診て|みて|見て|電話|でんわ|連絡|れんらく|返事|お願い)|"
@@ -775,10 +909,11 @@ _EARLIER = _p(
 )
 _REACTION = _p(
     r"反応|アレルギー|じんましん|蕁麻疹|発疹|腫れ|はれ|熱|発熱|吐|気分が悪|気持ち悪|めまい|かゆ|痒|赤く|具合|"
-    r"\b(?:reaction|allerg\w*|rash|hives|swell\w*|fever|vomit\w*|dizzy|itchy|red|sick|faint\w*)\b"
+    r"ぱんぱん|気が遠く|きがとおく|ふらつ|ふらふら|倒れ|たおれ|失神|"
+    r"\b(?:reaction|allerg\w*|rash|hives|swell\w*|fever|vomit\w*|dizzy|itchy|red|sick|faint\w*|blotch\w*|antihistamin\w*|racing|went (?:very )?hot|stopped it)\b"
 )
 _MINOR_WORDS = _p(
-    r"未成年|中学生|高校生|小学生|中学\d年|高校\d年|高\d|中\d(?!\d)|"
+    r"未成年|中学生|高校生|小学生|こうこうせい|ちゅうがくせい|中学\d年|高校\d年|高\d|中\d(?!\d)|"
     r"\b(?:under 18|underage|minors|teenager|high school(?:er)?|middle school)\b|"
     r"\b(?:a|is|am|are|still|for) minors?\b(?=\s*(?:[.,!?)]|$|(?:and|but|so|who|under|aged?|can|could|get|have|receive|allowed)\b))"
 )
@@ -786,9 +921,11 @@ _AGE = re.compile(
     r"(\d{1,2})\s?(?:歳|才|さい|yo\b|y/o|years? old|-year-old|year old)"
     r"|\b(?:i'?m|i am|is|turned|he'?s|she'?s|aged?) (\d{1,2})\b"
 )
-_CHILD = _p(r"子供|子ども|こども|娘|息子|むすめ|むすこ|\b(?:son|daughter|kid|child|teen)\b")
+_CHILD = _p(
+    r"子供|子ども|こども|娘|息子|むすめ|むすこ|\b(?:son|daughter|kid|child|teen|teenager|boy|girl|my \d{1,2} ?yo)\b"
+)
 _FOR_TREATMENT = _p(
-    r"受け|うけ|予約|施術|治療|点滴|注射|\b(?:get|book|treat\w*|receive|allowed|eligible|do it|have it|bring|injections?|iv|drip|exosomes?|sessions?)\b"
+    r"受け|うけ|予約|施術|治療|点滴|注射|\b(?:come in|get|book|treat\w*|receive|allowed|eligible|do it|have it|bring|injections?|iv|drip|exosomes?|sessions?)\b"
 )
 _ADULT_AGE = 18
 
@@ -815,34 +952,32 @@ def _cosmetic(r: _Reading, hit: str) -> bool:
 def _emergency(r: _Reading) -> tuple[str, str] | None:
     """The first red flag that counts, in the order of EMERGENCY_CATEGORIES."""
     found: dict[str, str] = {}
-    for category, pattern in _LEX.items():
+    for category, pattern in [*_LEX.items(), *_LEX_SEEN.items()]:
+        if category in found:
+            continue
         hit = _first(r, pattern, resolvable=category == "collapse")
         if hit and not (category == "anaphylaxis" and _cosmetic(r, hit)):
             found[category] = hit
     hives = _first(r, _HIVES_ALL_OVER)
     if hives and (_first(r, _ANAPHYLAXIS_COMPANION) or "breathing" in found):
         found.setdefault("anaphylaxis", hives)
-    headache = _first(r, _HEADACHE)
-    if headache and _first(r, _SEVERE_HEADACHE, questions=False, history=False):
+    headache = _sudden_headache(r)
+    if headache:
         found["headache"] = headache
     fever = _first(r, _FEVER)
     companion = _first(r, _SEPSIS_COMPANION)
     if fever and companion:
         found["sepsis"] = f"{fever} … {companion}"
-    pus = _first(r, _PUS)
-    site = _first(r, _SITE)
-    spreading = _first(r, _SPREADING)
-    if pus and (site or fever or spreading):
-        found["injection_site"] = pus
-    elif (site or r.first(_LIMB)) and spreading and fever and r.first(_RED):
-        found["injection_site"] = f"{site or fever} … {spreading}"
-    elif site and r.first(_RED) and _first(r, _HOT) and _first(r, _GROWS):
-        found["injection_site"] = site  # hot, red and spreading: cellulitis does not wait
+    infected = _infected_site(r, fever)
+    if infected:
+        found["injection_site"] = infected
     bleeding = _first(r, _BLEEDING) or _flowing(r)
     if bleeding:
         found["bleeding"] = bleeding
     for category, hit in _told_by_shape(r, fever):
         found.setdefault(category, hit)
+    if "sepsis" in found:
+        found.pop("collapse", None)  # a fever with drowsiness that won't answer: sepsis says why
     for category in EMERGENCY_CATEGORIES:
         if category in found:
             return category, found[category]
@@ -858,6 +993,50 @@ def _simile(r: _Reading, pattern: re.Pattern[str]) -> str | None:
         if _counts(r, m):
             return m.group()
     return None
+
+
+def _infected_site(r: _Reading, fever: str | None) -> str | None:
+    """Pus with the needle's place, a fever or spreading; or a red place that spreads with a
+    fever, or is hot and growing (cellulitis does not wait)."""
+    pus = _first(r, _PUS)
+    site = _first(r, _SITE)
+    spreading = _first(r, _SPREADING)
+    if pus and (site or fever or spreading):
+        return pus
+    if (site or r.first(_LIMB)) and spreading and fever and r.first(_RED):
+        return f"{site or fever} … {spreading}"
+    if site and r.first(_RED) and _first(r, _HOT) and _first(r, _GROWS):
+        return site
+    return None
+
+
+def _sudden_headache(r: _Reading) -> str | None:
+    """A headache with a word for its strength or suddenness; or the head named, with two
+    of: a sudden onset, never like this, a meningeal sign."""
+    headache = _first(r, _HEADACHE)
+    if headache and _first(r, _SEVERE_HEADACHE, questions=False, history=False):
+        return headache
+    head = _first(r, _HEAD_WORD)
+    if not head:
+        return None
+    signs = [_first(r, pattern) for pattern in (_ONSET, _NEVER_LIKE, _MENINGEAL)]
+    told = [sign for sign in signs if sign]
+    return f"{head} … {' … '.join(told)}" if len(told) >= 2 else None
+
+
+def _food_explains(r: _Reading) -> bool:
+    """Red vomit explained by what was eaten or drunk, not denied ("haven't had any wine")
+    and not a likeness ("it looks like red wine", トマトジュースみたい)."""
+    for m in r.all(_RED_FOOD):
+        before = r.text[max(0, m.start() - 20) : m.start()]
+        after = r.text[m.end() : m.end() + 16]
+        if _LIKE_FOOD.search(before) or re.match(r"[^。、]{0,3}(?:みたい|のよう|っぽ|色)", after):
+            continue
+        if re.match(r"[^。、]{0,10}?(?:飲|の|食|た)[ぁ-ん]{0,3}(?:ない|ません|へん|てない)", after):
+            continue
+        if _counts(r, m):
+            return True
+    return False
 
 
 def _flowing(r: _Reading) -> str | None:
@@ -886,7 +1065,7 @@ def _told_by_shape(r: _Reading, fever: str | None) -> Iterator[tuple[str, str]]:
     if pressure and spread and not r.first(_MUSCLE):
         yield "chest_pain", f"{pressure} … {spread}"
     vomit = _first(r, _VOMIT_RED)
-    if vomit and not r.first(_RED_FOOD):
+    if vomit and not _food_explains(r):
         yield "blood_vomit", vomit
     site = _first(r, _SITE)
     plain = _first(r, _PUS_PLAIN)
@@ -907,6 +1086,8 @@ def _self_harm_plan(r: _Reading) -> str | None:
     plan = _first(r, _END_PLAN)
     if plan and farewell:
         return f"{plan} … {farewell}"
+    if farewell and _first(r, _DESPAIR) and _first(r, _UNREACHABLE):
+        return f"{farewell} … {_first(r, _DESPAIR)}"  # a goodbye sent, then silence
     means = _first(r, _MEANS)
     if means and (farewell or plan or _first(r, _SOON)):
         return f"{means} … {farewell or plan or _first(r, _SOON)}"
@@ -925,11 +1106,16 @@ def _symptom(r: _Reading) -> tuple[str, str] | None:
         if hit:
             return category, hit
     lasting = _first(r, _LASTING_PAIN)
-    return ("lasting_pain", lasting) if lasting and r.first(_AFTER_TREATMENT) else None
+    if lasting and r.first(_AFTER_TREATMENT):
+        return "lasting_pain", lasting
+    pain = _first(r, _PAIN_WORD)
+    if pain and _first(r, _STAYS_LONG) and r.first(_AFTER_TREATMENT):
+        return "lasting_pain", f"{pain} … {_first(r, _STAYS_LONG)}"
+    return None
 
 
 _GENERIC_AFTER = _p(
-    r"[^。、,]{0,8}?(?:人|ひと|方(?:は|が|でも|も)|\b(?:people|patients|women|ladies|someone)\b)"
+    r"[^。、,]{0,8}?(?:(?:人|ひと)(?!です|なんです|でして|なので|だから)|方(?:は|が|でも|も)|\b(?:people|patients|women|ladies|someone)\b)"
 )
 _GENERIC_BEFORE = _p(
     r"\b(?:someone|people|patients|anyone|those|somebody) (?:who (?:is|are) )?(?:on|taking|with|who take)\s*$"
@@ -983,6 +1169,7 @@ _MASKS = Lexicons([_IDIOMS])
 LEXICONS = Lexicons(
     [
         *_LEX.values(),
+        *_LEX_SEEN.values(),
         *_SYMPTOMS.values(),
         *_MEDICAL.values(),
         _SENTENCE_END,
@@ -1007,12 +1194,19 @@ LEXICONS = Lexicons(
         _LIMB,
         _HEADACHE,
         _SEVERE_HEADACHE,
+        _HEAD_WORD,
+        _ONSET,
+        _NEVER_LIKE,
+        _MENINGEAL,
         _HIVES_ALL_OVER,
         _ANAPHYLAXIS_COMPANION,
         _BLEEDING,
         _LASTING_PAIN,
         _STAYS,
+        _PAIN_WORD,
+        _STAYS_LONG,
         _AFTER_TREATMENT,
+        _TARI_QUESTION,
         _EARLIER,
         _REACTION,
         _MINOR_WORDS,
@@ -1041,6 +1235,8 @@ LEXICONS = Lexicons(
         _FAREWELL,
         _MEANS,
         _SOON,
+        _DESPAIR,
+        _UNREACHABLE,
         _NOT_SELF,
     ]
 )
