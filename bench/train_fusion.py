@@ -47,6 +47,7 @@ from bot.core.knowledge import (  # noqa: E402
 from bot.evaluation import read_cases  # noqa: E402
 from bot.faq import model as faq  # noqa: E402
 from bot.faq.rules import OUT_OF_SCOPE  # noqa: E402
+from bot.nlu import concepts  # noqa: E402
 from bot.nlu import fusion as F  # noqa: E402, N812
 from bot.nlu.matcher import build  # noqa: E402
 from bot.nlu.semantic import Encoder, Space, build_space, embed, load_encoder  # noqa: E402
@@ -61,6 +62,7 @@ FILES = {
 PATIENT_FILES = ("dev-shared", "dev-ja", "dev-en")
 CACHE = ROOT / "var" / "cache" / "vectors.npz"
 FOLDS = 10
+LEXICON = concepts.load()
 FALLBACK = "fallback"
 
 
@@ -126,7 +128,15 @@ def _item(
 ) -> Item:
     ranking = k.index.rank(text, limit=len(topics) + 1)
     scored = _scored(ranking, k)
-    inputs = fusion_inputs(ranking, scored, space.signals(vector), topics, text=text)
+    inputs = fusion_inputs(
+        ranking,
+        scored,
+        space.signals(vector),
+        topics,
+        text=text,
+        concepts=LEXICON.topics(text),
+        examples=space.example_counts,
+    )
     best = scored[0][0] if scored else None
     return Item(text, lang, gold, inputs, best, scored, source)
 

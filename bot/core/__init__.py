@@ -23,6 +23,7 @@ from bot.core.decision import Choice, Decision, Kind, Owner, State
 from bot.core.knowledge import Knowledge, Semantic
 from bot.faq.rules import OUT_OF_SCOPE
 from bot.lang import DEFAULT_LANG, Lang
+from bot.nlu.concepts import NOT_COVERED
 from bot.nlu.fusion import FastPath, Inputs, kana_share, ranked
 from bot.nlu.language import detect
 from bot.nlu.matcher import Ranking
@@ -228,10 +229,14 @@ def fusion_inputs(
     topics: Sequence[str],
     rows: npt.NDArray[np.intp] | None = None,
     text: str = "",
+    concepts: Mapping[str, float] | None = None,
+    examples: npt.NDArray[np.intp] | None = None,
 ) -> Inputs:
     """The fusion's inputs for one message: the lexical scores (`scored`, after the unknown
-    word factor) and the vector `signals`, for `topics` (all, or those at `rows`), and how
-    `text` is written."""
+    word factor) and the vector `signals`, for `topics` (all, or those at `rows`), how `text`
+    is written, the lexicon's `concepts` per topic (`Lexicon.topics`) and each topic's number
+    of `examples` (topic order)."""
+    concepts = concepts or {}
     lexical = dict(scored)
     share = ranking.unknown_words / ranking.content_words if ranking.content_words else 0.0
     picked = np.arange(len(topics), dtype=np.intp) if rows is None else rows
@@ -245,6 +250,9 @@ def fusion_inputs(
         float(ranking.foreign_words > 0),
         ranking.foreign_share,
         kana_share(text),
+        np.array([concepts.get(topics[i], 0.0) for i in picked], dtype=np.float64),
+        concepts.get(NOT_COVERED, 0.0),
+        None if examples is None else examples[picked].astype(np.float64),
     )
 
 
@@ -292,7 +300,16 @@ def _fused(text: str, lang: Lang, state: State, k: Knowledge, sem: Semantic) -> 
         if topic not in listed and topic in ranking.every:
             listed[topic] = round(ranking.every[topic] * factor, 4)
     verdict = sem.fusion.verdict(
-        fusion_inputs(ranking, list(listed.items()), signals, sem.space.topics, rows, text)
+        fusion_inputs(
+            ranking,
+            list(listed.items()),
+            signals,
+            sem.space.topics,
+            rows,
+            text,
+            sem.lexicon.topics(text),
+            sem.space.example_counts,
+        )
     )
     candidates = tuple(ranked(topics, verdict)[:5])
     not_covered = not candidates or verdict.not_covered >= sem.fusion.threshold

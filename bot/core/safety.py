@@ -31,10 +31,17 @@ _HANDOFF_EN = [
     r"\b(call|phone|ring) me( back)?\b|\b(human|person|staff member|someone) (to )?(reply|respond|help|answer)\b"
     r"|\bis there a (human|person|real person)\b|\bhave a (human|person|staff member) (reply|call|contact)",
 ]
-_LANG_JA = re.compile(r"(日本語|にほんご)(で|に)|japanese")
-_LANG_EN = re.compile(
-    r"(英語|えいご)(で|に)|\b(in|speak|use|switch to) english\b|^english( please)?$"
+# A switch is asked for with a verb of talking or a "please" ("reply in English", "Japanese
+# please"), not by naming the language: "approved by the Japanese government", "a receipt in
+# English" and "Korean or Japanese brands" are questions, not requests.
+_ASK_IN = (
+    r"\b(speak|use|switch( back)? to|change( it)? to|go back to)( in)? {0}\b"
+    r"|\b(reply|answer|respond|write|talk|chat|continue|explain|text|message|help|communicate)"
+    r"\w*( (to |with )?(me|us))?( back)?( only)? in {0}\b"
+    r"|\b(in )?{0},? (please|pls|plz)\b|^(in )?{0}[.!?]*$|\bis {0} (ok|okay|possible)\b"
 )
+_LANG_JA = re.compile(r"(日本語|にほんご)(で|に)|" + _ASK_IN.format("japanese"))
+_LANG_EN = re.compile(r"(英語|えいご)(で|に)|" + _ASK_IN.format("english"))
 
 _GREETINGS = r"(こんにちは|こんにちわ|こんばんは|こんばんわ|おはよう(ございます)?|はじめまして|初めまして|よろしく(お願い|おねがい)(します|いたします)?|もしもし|hello|hi|hey|hiya|good (morning|afternoon|evening)|nice to meet you)"
 _THANKS = r"(ありがとう(ございます|ございました)?|有難う(ございます)?|どうも|助かりました|たすかりました|了解(です|しました)?|りょうかい(です|しました)?|わかりました|分かりました|さようなら|またね|失礼します|thank(s| you)( so much| very much| a lot)?|thx|ty|bye|goodbye|got it|ok(ay)?|great|perfect|cheers)"
@@ -78,6 +85,10 @@ def is_greeting(text: str) -> bool:
 
 
 SMALL_TALK_REST = 24  # characters besides the greeting that still make a message small talk
+# A question of this many other characters is a question, not small talk, whatever word of
+# thanks it holds: "is sauna ok after exosome?" uses "ok" to ask, not to agree.
+QUESTION_REST = 8
+_QUESTION = re.compile(r"[?？]|(か|の)[。]?$")
 
 
 def small_talk(text: str) -> str | None:
@@ -86,7 +97,7 @@ def small_talk(text: str) -> str | None:
     a thank-you in it is not)."""
     norm = normalize(text)
     rest = _LEFTOVER.sub("", re.sub(f"{_THANKS}|{_GREETINGS}", " ", norm))
-    if len(rest) > SMALL_TALK_REST:
+    if len(rest) > SMALL_TALK_REST or (len(rest) >= QUESTION_REST and _QUESTION.search(norm)):
         return None
     if re.search(_WORD.format(_THANKS), norm):
         return "thanks"

@@ -5,11 +5,15 @@ FAQ examples and the labelled development files; never the blind sets) and shipp
 numbers in `fusion.json`, applied here with numpy:
 
 - **topic**: one row per (message, topic) with the topic's lexical score, its best sentence-vector
-  cosine to the topic's examples and to its label and answer sentences, and each one's gap to the
-  message's best topic. The probability that this topic is the one meant.
+  cosine to the topic's examples and to its label and answer sentences, how many of the
+  message's domain concepts point at it (`concepts.py`), each one's gap to the message's best
+  topic, and the vector cosines damped by the topic's number of examples (a thin topic's
+  answer sentences say more than its one example). The probability that this topic is meant.
 - **not covered**: one row per message: the topic model's best probability and margin, the best
-  lexical and vector scores, the closeness to the nearest out-of-scope example, and the lexical
-  index's unknown-word evidence. The probability that the FAQ does not cover the message.
+  lexical and vector scores, the closeness to the nearest out-of-scope example, the lexical
+  index's unknown-word evidence, the best concept count and the concepts of subjects the FAQ
+  does not cover, and the FAQ's examples per topic. The probability that the FAQ does not cover
+  the message.
 
 Every feature is relative to the message or to one topic, never to a topic's identity, so the
 same weights serve an edited FAQ, a new clinic's, or one of 2,000 topics.
@@ -39,6 +43,10 @@ PAIR_FEATURES = (
     "vector_gap",
     "document",
     "document_gap",
+    "concept",
+    "concept_gap",
+    "vector_sparse",
+    "document_sparse",
 )
 MESSAGE_FEATURES = (
     "top_probability",
@@ -53,6 +61,9 @@ MESSAGE_FEATURES = (
     "foreign_word",
     "foreign_share",
     "kana_share",
+    "concept_best",
+    "concept_out_of_scope",
+    "examples_per_topic",
 )
 
 
@@ -101,13 +112,37 @@ class Inputs:
     foreign_word: float  # 1 when one of them is a known out-of-scope word ("botox")
     foreign_share: float  # share of the message's weight only out-of-scope examples have
     kana_share: float = 0.0  # share of the message's letters that are kana (`kana_share`)
+    # per topic: how many of the message's lexicon concepts belong to it (`nlu/concepts.py`)
+    concept: Floats | None = None
+    concept_out_of_scope: float = 0.0  # how many name a subject the FAQ does not cover
+    examples: Floats | None = None  # per topic: how many example questions it has
+
+
+def _per_topic(values: Floats | None, like: Floats) -> Floats:
+    return np.zeros_like(like) if values is None else values
 
 
 def pair_features(x: Inputs) -> Floats:
-    """One row per topic, columns as `PAIR_FEATURES`."""
+    """One row per topic, columns as `PAIR_FEATURES`. The `_sparse` columns are the vector
+    closeness damped by how many examples the topic has, so the model can learn to trust the
+    answer sentences more, and the nearest example less, for a topic with few examples."""
     lex, vec, doc = x.lexical, x.vector, x.document
+    concept = _per_topic(x.concept, lex)
+    sparse = 1.0 / np.log(np.e + _per_topic(x.examples, lex))
     return np.stack(
-        [lex, lex.max() - lex, vec, vec.max() - vec, doc, doc.max() - doc], axis=1
+        [
+            lex,
+            lex.max() - lex,
+            vec,
+            vec.max() - vec,
+            doc,
+            doc.max() - doc,
+            concept,
+            concept.max() - concept,
+            vec * sparse,
+            doc * sparse,
+        ],
+        axis=1,
     ).astype(np.float64)
 
 
@@ -130,6 +165,11 @@ def message_features(x: Inputs, probabilities: Floats) -> Floats:
             x.foreign_word,
             x.foreign_share,
             x.kana_share,
+            float(x.concept.max()) if x.concept is not None and len(x.concept) else 0.0,
+            x.concept_out_of_scope,
+            float(np.log1p(x.examples.mean()))
+            if x.examples is not None and len(x.examples)
+            else 0.0,
         ],
         dtype=np.float64,
     )

@@ -219,6 +219,11 @@ class Space:
         """Each topic's row in `topics`."""
         return MappingProxyType({topic: i for i, topic in enumerate(self.topics)})
 
+    @cached_property
+    def example_counts(self) -> npt.NDArray[np.intp]:
+        """Each topic's number of example questions (`topics` order)."""
+        return np.asarray(self.examples.ends - self.examples.starts, dtype=np.intp)
+
     def signals(self, vector: Vectors) -> Signals:
         """The signals of one message vector (shape (512,))."""
         row = vector[None, :]
