@@ -88,22 +88,7 @@ def decide(text: str, state: State, now: datetime, knowledge: Knowledge) -> Deci
     state = replace(state, lang=lang)
     found = triage.triage(text)
     if found.outcome in (triage.Outcome.EMERGENCY, triage.Outcome.SELF_HARM):
-        reply = (
-            texts.self_harm(_)
-            if found.outcome is triage.Outcome.SELF_HARM
-            else texts.emergency(_, found.category)
-        )
-        return Decision(
-            Kind.EMERGENCY,
-            "emergency",
-            lang,
-            reply,
-            (),
-            needs_staff=True,
-            urgent=True,
-            reason=found.reason,
-            state=replace(state, misses=0),
-        )
+        return _emergency(found, lang, state, knowledge)
     wanted = privacy.request(text)
     if wanted is not None:
         return privacy.answer(wanted, lang, state, knowledge)
@@ -120,7 +105,37 @@ def decide(text: str, state: State, now: datetime, knowledge: Knowledge) -> Deci
         return _small_talk(Kind.GREETING, texts.greeting(_), lang, state, knowledge)
     if safety.is_thanks(text):
         return _small_talk(Kind.THANKS, texts.thanks(_), lang, state, knowledge)
-    return _matched(text, lang, state, knowledge)
+    return _matched(text, lang, state, knowledge, alarm=not found.mention)
+
+
+def _emergency(found: triage.Triage, lang: Lang, state: State, k: Knowledge) -> Decision:
+    """119 first (crisis lines for self-harm), and an urgent hand-off."""
+    _ = texts.texts_for(k.catalogs, lang)
+    reply = (
+        texts.self_harm(_)
+        if found.outcome is triage.Outcome.SELF_HARM
+        else texts.emergency(_, found.category)
+    )
+    return Decision(
+        Kind.EMERGENCY,
+        "emergency",
+        lang,
+        reply,
+        (),
+        needs_staff=True,
+        urgent=True,
+        reason=found.reason,
+        state=replace(state, misses=0),
+    )
+
+
+def _alarm(vector: npt.NDArray[np.float32], sem: Semantic) -> triage.Triage | None:
+    """Triage's second net (`bot/nlu/alarm.py`): an emergency the rules did not read, told in
+    words close to the emergencies it was trained on."""
+    if sem.alarm is None or not sem.alarm.fires(vector):
+        return None
+    score = f"vector score {sem.alarm.score(vector):.2f}"
+    return triage.Triage(triage.Outcome.EMERGENCY, triage.SEMANTIC, score)
 
 
 def request_staff(lang: Lang, state: State, k: Knowledge, reason: str = "asked") -> Decision:
@@ -256,9 +271,9 @@ def fusion_inputs(
     )
 
 
-def _matched(text: str, lang: Lang, state: State, k: Knowledge) -> Decision:
+def _matched(text: str, lang: Lang, state: State, k: Knowledge, *, alarm: bool = True) -> Decision:
     if k.semantic is not None:
-        return _fused(text, lang, state, k, k.semantic)
+        return _fused(text, lang, state, k, k.semantic, alarm=alarm)
     _ = texts.texts_for(k.catalogs, lang)
     ranking = k.index.rank(text)
     scored = _scored(ranking, k)
@@ -266,13 +281,8 @@ def _matched(text: str, lang: Lang, state: State, k: Knowledge) -> Decision:
     th = k.thresholds
     best, best_score = scored[0] if scored else (OUT_OF_SCOPE, 0.0)
     runner_up = candidates[1] if len(candidates) > 1 else None
-    if best == OUT_OF_SCOPE or best_score < th.floor:
-        chat = safety.small_talk(text)  # "hello, I just added this account"
-        if chat == "greeting":
-            return _small_talk(Kind.GREETING, texts.greeting(_), lang, state, k)
-        if chat == "thanks":
-            return _small_talk(Kind.THANKS, texts.thanks(_), lang, state, k)
-        return _fallback(lang, state, k, candidates)
+    if best == OUT_OF_SCOPE or best_score < th.floor:  # "hello, I just added this account"
+        return _chat(text, lang, state, k) or _fallback(lang, state, k, candidates)
     close = runner_up is not None and runner_up[1] >= max(best_score - th.margin, th.floor)
     lead = best_score - (runner_up[1] if runner_up else 0.0)
     if close or (best_score < th.answer and lead < th.lead):
@@ -281,7 +291,20 @@ def _matched(text: str, lang: Lang, state: State, k: Knowledge) -> Decision:
     return choose(best, lang, state, k, candidates)
 
 
-def _fused(text: str, lang: Lang, state: State, k: Knowledge, sem: Semantic) -> Decision:
+def _chat(text: str, lang: Lang, state: State, k: Knowledge) -> Decision | None:
+    """The small-talk reply to a greeting or thanks with a little more in it, or None."""
+    _ = texts.texts_for(k.catalogs, lang)
+    chat = safety.small_talk(text)
+    if chat == "greeting":
+        return _small_talk(Kind.GREETING, texts.greeting(_), lang, state, k)
+    if chat == "thanks":
+        return _small_talk(Kind.THANKS, texts.thanks(_), lang, state, k)
+    return None
+
+
+def _fused(
+    text: str, lang: Lang, state: State, k: Knowledge, sem: Semantic, *, alarm: bool = True
+) -> Decision:
     """Matching with the semantic stage: the lexical fast path, else the learned fusion of
     lexical and sentence-vector signals (docs/matching.md)."""
     ranking = k.index.rank(text, limit=CANDIDATES + 1)  # + 1: the out-of-scope examples
@@ -292,6 +315,9 @@ def _fused(text: str, lang: Lang, state: State, k: Knowledge, sem: Semantic) -> 
             fast, lang, state, k, tuple((t, s) for t, s in scored[:5] if t != OUT_OF_SCOPE)
         )
     vector = sem.encoder.encode([text[:ENCODED_CHARS]])[0]
+    raised = _alarm(vector, sem) if alarm else None
+    if raised is not None:
+        return _emergency(raised, lang, state, k)
     signals = sem.space.signals(vector)
     rows = fusion_rows(ranking.every, signals, sem.space)
     factor, listed = _factor(ranking, k), dict(scored)
@@ -313,13 +339,9 @@ def _fused(text: str, lang: Lang, state: State, k: Knowledge, sem: Semantic) -> 
     )
     candidates = tuple(ranked(topics, verdict)[:5])
     not_covered = not candidates or verdict.not_covered >= sem.fusion.threshold
-    if not_covered or candidates[0][1] < LIKELY:
-        _ = texts.texts_for(k.catalogs, lang)
-        chat = safety.small_talk(text)  # "hello, I just added this account"
-        if chat == "greeting":
-            return _small_talk(Kind.GREETING, texts.greeting(_), lang, state, k)
-        if chat == "thanks":
-            return _small_talk(Kind.THANKS, texts.thanks(_), lang, state, k)
+    chat = _chat(text, lang, state, k) if not_covered or candidates[0][1] < LIKELY else None
+    if chat is not None:  # "hello, I just added this account"
+        return chat
     if not_covered:
         return _fallback(lang, state, k, candidates, sem.subject(signals))
     (best, p_best), runner_up = candidates[0], candidates[1] if len(candidates) > 1 else None

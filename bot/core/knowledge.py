@@ -22,8 +22,10 @@ from bot.faq.model import Faq, fill_answers
 from bot.faq.rules import OUT_OF_SCOPE
 from bot.i18n import Catalogs
 from bot.lang import LANGS
+from bot.nlu import alarm as alarm_weights
 from bot.nlu import concepts
 from bot.nlu import fusion as fusion_weights
+from bot.nlu.alarm import Alarm
 from bot.nlu.concepts import Lexicon
 from bot.nlu.features import Reader, Weights
 from bot.nlu.fusion import Fusion
@@ -56,6 +58,7 @@ class Semantic:
     # belongs to, "" for one of `out_of_scope.toml` (the plain fallback reply).
     owners: tuple[str, ...] = ()
     lexicon: Lexicon = field(default_factory=Lexicon)  # domain concepts (`nlu/concepts.py`)
+    alarm: Alarm | None = None  # triage's second net (`nlu/alarm.py`)
 
     def subject(self, signals: Signals) -> str:
         """The subject of the out-of-scope example nearest to the message ("" for none)."""
@@ -203,7 +206,9 @@ def build_semantic(faq: Faq, encoder: Encoder | None = None, cache: Path | None 
     encoder = encoder or load_encoder()
     space = build_space(*semantic_parts(faq), encoder, cache)
     owners = tuple(subject for subject, _ in out_of_scope_examples(faq))
-    return Semantic(encoder, space, fusion_weights.load(), owners, concepts.load())
+    return Semantic(
+        encoder, space, fusion_weights.load(), owners, concepts.load(), alarm_weights.load()
+    )
 
 
 def faq_texts(faq: Faq) -> list[str]:

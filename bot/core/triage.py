@@ -38,6 +38,9 @@ class Outcome(StrEnum):
     NONE = "none"
 
 
+# The category of an emergency raised by the second net (`bot/nlu/alarm.py`), not a lexicon.
+SEMANTIC = "similar_to_emergencies"
+
 # Emergency categories in the order they are reported when several fire.
 EMERGENCY_CATEGORIES = (
     "anaphylaxis",
@@ -63,6 +66,9 @@ class Triage:
     outcome: Outcome
     category: str | None = None
     evidence: str | None = None
+    # A symptom phrase was read and set aside as a mention (negated, asked about, past,
+    # someone else's, passed): the second net (`bot/nlu/alarm.py`) must not overrule that.
+    mention: bool = False
 
     @property
     def reason(self) -> str | None:
@@ -245,6 +251,7 @@ class _Reading:
     ends: tuple[int, ...]  # offset just past each sentence, ascending
     found: Found
     memo: dict[tuple[object, ...], str | None] = field(default_factory=dict, compare=False)
+    dismissed: list[str] = field(default_factory=list, compare=False)  # phrases set aside
 
     def sentence(self, at: int) -> tuple[int, int]:
         """The sentence around offset `at`, at most `CONTEXT_REACH` characters either side."""
@@ -353,6 +360,8 @@ def _hits(
     for m in r.all(pattern):
         if _counts(r, m, resolvable=resolvable, questions=questions, history=history):
             yield m.group()
+        else:
+            r.dismissed.append(m.group())
 
 
 def _first(
@@ -607,7 +616,7 @@ _LIMB = _p(
     r"腕|うで|手|顔|注射|点滴|針|膝|ひざ|頭皮|額|おでこ|\b(?:arm|hand|face|needle|injection|iv|drip|shot|cheek|knee|scalp|forehead)\b"
 )
 _HEADACHE = _p(
-    r"頭痛|ずつう|頭重|(?:頭|あたま|後頭部|こうとうぶ)(?:が|の|に)?(?:ものすごく|めちゃくちゃ|すごく|とても|急に|きゅうに|ずっと|ガーンと|がんと|ずきずき)?"
+    r"(?:頭|あたま)(?:が|の)[^。、]{0,20}?(?:痛(?!む話)|いた(?:い|く))|頭痛|ずつう|頭重|(?:頭|あたま|後頭部|こうとうぶ)(?:が|の|に)?(?:ものすごく|めちゃくちゃ|すごく|とても|急に|きゅうに|ずっと|ガーンと|がんと|ずきずき)?"
     r"(?:痛(?!む話)|いた(?:い|く|む|すぎ)|割れ(?:る|そう)|われ(?:る|そう)|激痛|げきつう|重い|おもい)|頭を殴られ|頭を(?:抱え|かかえ)(?:て|た)?[^。]{0,6}(?:うずくま|叫|さけ|倒れ|たおれ|苦し|くるし|うめ|唸|うな)|(?:突然|急に|いきなり)頭を(?:抱え|かかえ)|殴られたよう|頭が(?:がん|ずきずき)|\bhead ?ach\w*|\bhead (?:suddenly |just )?(?:hurts|pain|is pounding|is killing|is exploding|exploded|feels like it'?s exploding)\b|\bhead (?:has been|keeps|is|kept) (?:aching|hurting|pounding|throbbing)\b|\bmigraine\b|\bgrabb\w* (?:his|her|my) head|\bholding (?:his|her|my) head"
 )
 _SEVERE_HEADACHE = _p(
@@ -856,7 +865,7 @@ _LASTING_PAIN = _p(
 )
 
 _STAYS = _p(
-    r"続|ずっと|毎日|治らな|おさまらな|抜けな|日目|日前から|日たって|日経って|週間|とれな|取れな|とれん|ひどい|ひどく|強い|つらい|我慢|市販薬も|"
+    r"続|ずっと|毎日|毎晩|治らな|おさまらな|抜けな|日目|日め|日前から|日たって|日経って|週間|とれな|取れな|とれん|ひどい|ひどく|強い|つらい|我慢|市販薬も|"
     r"\b(?:won'?t go away|not going away|still|days?|week|getting worse|bad|severe|every day|constant|lingering|persistent)\b"
 )
 _PAIN_WORD = _p(
@@ -1267,12 +1276,13 @@ def triage(text: str) -> Triage:
         earlier = _earlier_reaction(r)
         if earlier:
             return Triage(Outcome.MEDICAL, "earlier_reaction", earlier)
+    mention = any(r.dismissed for r in readings)  # red-flag phrases set aside above
     for r in readings:
         found = _symptom(r)
         if found:
-            return Triage(Outcome.SYMPTOM, *found)
+            return Triage(Outcome.SYMPTOM, *found, mention=mention)
     for r in readings:
         found = _medical(r)
         if found:
-            return Triage(Outcome.MEDICAL, *found)
-    return Triage(Outcome.NONE)
+            return Triage(Outcome.MEDICAL, *found, mention=mention)
+    return Triage(Outcome.NONE, mention=mention)
