@@ -10,7 +10,7 @@ from bot.nlu.normalize import normalize
 _HANDOFF_VERB = r"(お話|おはなし|話(し|せ|す|さ)|はな(し|せ|す|さ)|つな(い|げ|ぐ)|繋|代わ|かわって|変わ|替わ|連絡|れんらく|対応|たいおう|お願い|おねがい|相談|そうだん)"
 _HANDOFF_JA = [
     # "スタッフと話したい", "担当者につないで": the particle is optional after these nouns...
-    r"(人間|にんげん|スタッフ|すたっふ|担当|たんとう|おぺれた|係の|かかりの|受付|うけつけ|誰か|だれか)"
+    r"(人間|にんげん|スタッフ|すたっふ|staff|担当|たんとう|おぺれた|係の|かかりの|受付|うけつけ|誰か|だれか)"
     r"(者|しゃ|の方|のかた|さん)?(と|に|へ|で)?(直接)?" + _HANDOFF_VERB,
     # ...but after 人 it is required, or "がんの人はなぜ" would read as "人 + 話".
     r"(人|ひと)(と|に|へ)(直接)?" + _HANDOFF_VERB,
@@ -26,7 +26,8 @@ _HANDOFF_EN = [
     r"\b(real person|human (please|agent|being)|live (agent|person|chat)|connect me|transfer me"
     r"|(staff|human|agent|operator|person) please|contact (the |your )?staff|not a bot|not a robot)",
     r"\bsome(one|body) (i can|to) (talk|speak|chat)",
-    r"^(agent|human|operator|staff|representative)( pls| please)?[.!?]*$",
+    r"^(agent|human|operator|staff|representative)( pls| please)?[\W_]*$",
+    r"\b(a |the )?staff member\b[^.!?]{0,20}\b(message|call|contact|text|email) me\b",
     r"\b(actual|real|live) (human|person)\b|\bhear(ing)? from (one of )?(the|your) (nurses?|doctors?|staff)\b",
     r"\b(call|phone|ring) me( back)?\b|\b(human|person|staff member|someone) (to )?(reply|respond|help|answer)\b"
     r"|\bis there a (human|person|real person)\b|\bhave a (human|person|staff member) (reply|call|contact)",
