@@ -45,6 +45,7 @@ FILES = (
     *(f"triage/{name}.tsv" for name in ("dev-hard2", "dev-hard3", "dev-hard4", "dev-hard5")),
     "triage/dev-hard6.tsv",
     "triage/dev-hard7.tsv",
+    "triage/dev-hard8.tsv",
     "messages.tsv",
     "holdout.tsv",
     "blind.tsv",  # the old matching set: development data since it is read by every test run

@@ -486,6 +486,7 @@ def test_long_polite_message_with_a_thank_you_is_not_small_talk(knowledge: Knowl
         "dev-hard5.tsv",
         "dev-hard6.tsv",
         "dev-hard7.tsv",
+        "dev-hard8.tsv",
     ],
 )
 def test_development_sets_meet_the_targets(name: str, knowledge: Knowledge) -> None:
@@ -631,3 +632,52 @@ def test_more_medical_situations(text: str, category: str) -> None:
 )
 def test_requests_for_a_person_by_other_names(text: str, person: bool) -> None:
     assert asks_for_person(text) is person
+
+
+@pytest.mark.parametrize(
+    ("text", "category"),
+    [
+        # Written for these tests, in no evaluation file: the shapes of dev-hard7 and dev-hard8.
+        ("頭がずっとがんがんしてて、首が固まって下を向けない、さっき2回もどした", "headache"),
+        ("my head is pounding, my neck won't bend and I've thrown up three times", "headache"),
+        ("風邪かなと思ってたら急に胸の真ん中を万力でしめられてるみたい、冷や汗も", "chest_pain"),
+        (
+            "the spot where you injected is angrier and hot, and the swelling is past the line I drew, temp 38.4",
+            "injection_site",
+        ),
+        ("注射したところのふくらみが一晩で倍になって熱い、寒気もする", "injection_site"),
+        ("顔じゅうにぶつぶつが出てきて、のどもいがいがする", "anaphylaxis"),
+        ("ガーゼ4枚目、テープはがすとまたにじんでくる、もう40分", "bleeding"),
+        ("my husband went down in the garage and only moans when I shake him", "collapse"),
+        ("i thought she was just napping but her eyes won't open and she's all floppy", "collapse"),
+    ],
+)
+def test_shapes_of_the_later_development_sets(text: str, category: str) -> None:
+    found = triage(text)
+    assert (found.outcome, found.category) == (Outcome.EMERGENCY, category), found
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "回数券の残りを妹に回してください。もう必要なくなるので。最後まで優しくしてくれてありがとう",
+        "生きてるのしんどい",
+        "pills in hand. i'm sorry",
+    ],
+)
+def test_goodbyes_and_terse_self_harm(text: str) -> None:
+    assert triage(text).outcome is Outcome.SELF_HARM
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "来月から札幌に引っ越すので、回数券の残りは母に回してください。今までありがとうございました",
+        "headache and a stiff neck from sleeping badly on the hotel pillow, no vomiting",
+        "出てないです、熱も震えも。元気です",
+        "the bruise is a faint yellow now, not hot, not bigger",
+        "もし帰りに顔が腫れてきたらどうすればいいですか?今はなんともないです",
+    ],
+)
+def test_shapes_that_stay_quiet(text: str) -> None:
+    assert triage(text).outcome not in (Outcome.EMERGENCY, Outcome.SELF_HARM)

@@ -19,9 +19,10 @@ _HANDOFF_JA = [
     r"^(スタッフ|すたっふ|人間|にんげん|担当者|たんとうしゃ|おぺれた)(さん)?(お願い|おねがい)?[!?！？。]*$",
     # "中の人いるなら", "生身の人〜！", "先生とビデオ通話": a person by another name or channel.
     # "スタッフさーんいますか", "ｶﾝｺﾞｼｻﾝ ｲﾏｽｶ", "ボットより人がいい": asked as a question or a wish.
-    r"(スタッフ|すたっふ|看護師|かんごし|先生|せんせい|受付|うけつけ|人間|にんげん|だれか|誰か)(さん|の方|のかた|のお姉さん)?[、\s]*(ひと|人)?\s*(は|って)?(今|いま|今日)?(いますか|います[?？]|いる[?？]|おられ|いらっしゃいますか)"
+    r"(スタッフ|すたっふ|看護師|かんごし|先生|せんせい|受付|うけつけ|人間|にんげん|だれか|誰か)(さん|の方|のかた|のお姉さん)?[、\s]*(の)?(ひと|人)?\s*(は|って)?(今|いま|今日)?(いますか|います[?？]|いる[?？]|おられ|いらっしゃいますか)"
     r"|(ボット|ぼっと|bot|ai)より(人|ひと|人間)|(看護師|かんごし|先生|せんせい|スタッフ|すたっふ)(さん)?と(直接)?(しゃべ|やりとり|やり取り|お電話|電話)",
-    r"(?<![一-龥ぁ-ん])中の人|生身の(人|ひと)|(先生|せんせい|医師|看護師|ドクター)(と|に)[^。？?]{0,6}(ビデオ|びでお|通話|つうわ|電話|でんわ)",
+    r"[一-龥ぁ-んァ-ン]{1,4}(さん|先生|せんせい)(は|って)?(いらっしゃいますか|おられますか|いますか)|(お)?電話(を)?(つな|繋)",
+    r"(?<!娠)(?<!療)(?<!院)(?<!期)中の人|生身の(人|ひと)|(先生|せんせい|医師|看護師|ドクター)(と|に)[^。？?]{0,6}(ビデオ|びでお|通話|つうわ|電話|でんわ)",
 ]
 _HANDOFF_EN = [
     r"\b(talk|speak|chat)( directly)? (to|with) (a |an |the |some |your )?"
@@ -31,8 +32,10 @@ _HANDOFF_EN = [
     r"\bsome(one|body) (i can|to) (talk|speak|chat)",
     r"^(agent|human|operator|staff|representative)( pls| please)?[\W_]*$",
     r"\b(a |the )?staff member\b[^.!?]{0,20}\b(message|call|contact|text|email) me\b",
-    r"\b(is there|are there|any|got) (a |an |any )?(real |actual |proper )?(nurse|doctor|human|person|staff member|one from reception|somebody from reception)\b[^.!?]{0,30}\b(chat|talk|speak|message|this chat|here|around)\b"
+    r"\b(is there|are there|any|got) (a |an |any )?(real |actual |proper )?(nurse|doctor|human|person|staff member|staff|one from reception|somebody from reception)\b[^.!?]{0,30}\b(chat|talk|speak|message|this chat|here|around)\b"
     r"|\b(is|are) (somebody|someone|anyone) (from (reception|the clinic)|there)\b[^.!?]{0,20}\b(around|available|to (message|talk|chat))"
+    r"|\bneed a (human|person|real person)\b|\bput (me )?through to\b|\bon the line\b|\b(dr\.?|doctor|nurse) [a-z]+\b[^.!?]{0,20}\b(free|available|around)\b"
+    r"|\b(nurse|doctor|someone|staff)\b[^.!?]{0,15}\b(give me a (ring|call)|ring me|call me)\b"
     r"|\bcan a (human|person|real person) read\b|\banyone actually there\b|\bgrab a staff member\b|\bproper person\b|\bput through to\b|\bask a staff member\b|\breal nurse\b",
     r"\b(actual|real|live) (human|person)\b|\bhear(ing)? from (one of )?(the|your) (nurses?|doctors?|staff)\b",
     r"\b(call|phone|ring) me( back)?\b|\b(human|person|staff member|someone) (to )?(reply|respond|help|answer)\b"

@@ -150,7 +150,7 @@ _IDIOMS = _p(
 
 # --- Context ----------------------------------------------------------------------------
 _SENTENCE_END = re.compile(r"[。．!！?？\n]|(?<=[a-z0-9)])\.(?=\s|$)|…")
-_CLAUSE_BREAK = re.compile(r"[、,;]|\b(?:but|however|though|and then)\b|けど|けれど|でも")
+_CLAUSE_BREAK = re.compile(r"[、,;:]|\s-\s|\b(?:but|however|though|and then)\b|けど|けれど|でも")
 
 _NEG_JA = _p(
     r"^[^。、]{0,10}(?:平熱|へいねつ|下がりました|下がった|さがった|わけ(?:では|じゃ)な)|^(?:じゃ|では|でわ)(?:な|ありませ)|"
@@ -473,7 +473,7 @@ _LEX: dict[str, re.Pattern[str]] = {
             r"倒れ(?!そう)|たおれ(?!そう)",
             r"反応が(?:ない|なく|鈍|にぶ)|はんのうが(?:ない|なく)|呼びかけ(?:に|ても)|よびかけ(?:に|ても)|呼んでも(?:起き|おき|反応|返事|へんじ|目を)(?:が|も)?(?:な(?:い|く|し)|しな(?:い|く)|ありませ)?|よんでも|返事がない|へんじがない|返事をしな",
             r"目を(?:開け|あけ|覚まさ|さまさ)(?:な|ませ)|起きない|おきない|起きません|ぐったり|目の前(?:が)?[^。、]{0,3}(?:真っ暗|まっくら|暗く|くらく|白く)",
-            r"\b(?:faint(?:ed|ing|s)?|passed out|pass(?:ing|es)? out|black(?:ed|ing)? out|collaps\w*|unconscious|unresponsive|not responding|not waking|won'?t wake|wont wake|can'?t wake|lost consciousness|losing consciousness|went limp|keeled over|not answering)\b",
+            r"\b(?:faint(?:ed|ing|s)?(?! (?:yellow\w*|pink\w*|red\w*|mark|line|bruise|smell|taste|hint|trace|outline|scar|colou?r|glow)\b)|passed out|pass(?:ing|es)? out|black(?:ed|ing)? out|collaps\w*|unconscious|unresponsive|not responding|not waking|won'?t wake|wont wake|can'?t wake|lost consciousness|losing consciousness|went limp|keeled over|not answering)\b",
             r"\b(?:about to|going to|gonna) (?:pass out|faint|black out)|\bfeel(?:ing)? (?:like i'?m going to )?(?:faint|pass out)",
             # Trying to wake them, in dialect or family words: 揺すっても, 呼んでも目あけへん.
             r"(?:揺す|ゆす|揺さぶ|ゆさぶ|つね|叩い|たたい)っても|(?:呼んでも|よんでも)(?:目|め)|(?:目|め)(?:を)?(?:開け|あけ)(?:へん|ひん|ん|よらん)",
@@ -543,7 +543,7 @@ _LEX_SEEN: tuple[tuple[str, re.Pattern[str]], ...] = (
                 # "like a fish out of water", "gulping for air", "can't finish a sentence".
                 r"(?:口|くち)(?:を)?ぱくぱく|(?:金魚|きんぎょ)みたいに(?:口|くち|ぱく|息|いき)|(?:吸っても|すっても){2}|(?:空気|くうき)が(?:薄|うす)|(?:肺|はい|胸|むね)の半分|(?:ひゅ|ぴ|ぜ)[っうい]?(?:って|と|っと)?(?:音|おと|鳴|な(?:る|って))|(?:笛|ふえ)(?:の|みたいな)(?:ような)?(?:音|おと)|"
                 r"(?:会話|かいわ)(?:が|も)?(?:でき|出来)(?:な|ませ)|(?:一言|ひとこと)[^。、]{0,6}(?:たびに|ごとに)[^。、]{0,6}(?:休|やす|息|いき)|(?:息|いき)(?:が)?(?:きつ|えら)|(?:はあはあ|はぁはぁ|ぜえぜえ)[^。]{0,10}(?:治らな|なおらな|治らん|なおらん|止まらな|とまらな|ずっと|座|すわ)",
-                r"過呼吸|かこきゅう|\bhyperventilat\w*|\bstruggling to get (?:air|a breath|my breath)\b|\bstop after every (?:\w+ ){0,3}words?\b|\b(?:can'?t|cannot) get a (?:deep|full|proper) breath\b|"
+                r"(?:息|いき)が(?:吐ききれ|はききれ)|吸入[^。]{0,10}(?:楽にならな|らくにならな|効かな|きかな)|過呼吸|かこきゅう|\bhyperventilat\w*|\bstruggling to get (?:air|a breath|my breath)\b|\bstop after every (?:\w+ ){0,3}words?\b|\b(?:can'?t|cannot) get a (?:deep|full|proper) breath\b|"
                 r"\bfish out of (?:the )?water\b|\b(?:gulp\w*|gasp\w*|suck\w* in|fighting|struggling|grabbing) (?:for )?(?:air|breath)\b|\b(?:can'?t|cannot|unable to|not able to|couldn'?t) (?:finish|get out|say|complete) (?:a |one |the |his |her )?(?:full |whole |single )?(?:word|sentence)s?\b|\bstopping mid-?sentence\b|\bribs? (?:pull\w*|suck\w*) in\b|\bbetween (?:his|her|my) ribs\b|\bpanting\b|\b(?:air|breath) (?:is |isn'?t |is not )?(?:not )?going down\b|\bonly (?:the )?top (?:part|half) of (?:my|his|her) lungs\b",
             )
         ),
@@ -585,7 +585,7 @@ _LEX_SEEN: tuple[tuple[str, re.Pattern[str]], ...] = (
                 r"(?:片っぽ|片方|かたほう|片側|かたがわ|(?:右|左|みぎ|ひだり)(?:っかわ|側|がわ)?)(?:だけ|しか)[^。、]{0,6}(?:上が|あが|下が|さが|垂れ|たれ|動|うご|溶け|とけ)",
                 r"(?:右手|左手)が(?:ついてこ|ついてい(?:か|け))|最後まで(?:言え|いえ)(?:ず|な)|別の言葉に(?:なる|なっ)|うまく(?:言え|いえ)(?:な|ませ|ず)|"
                 r"(?:手|指|腕|うで|足|あし|ほっぺ|頬|ほお)(?:が|も)?[^。、]{0,6}(?:言うこと(?:を)?(?:きかな|聞かな)|いうこと(?:を)?きかな|自分の(?:じゃな|ものじゃな)|じぶんのじゃな|他人の|たにんの)|(?:持た|もた)れへん|(?:右手|左手|右の手|左の手)[^。]{0,24}(?:書けな|かけな|書けませ|かけませ|握れな|にぎれな|感覚が(?:ない|なく))",
-                r"(?:足|あし)(?:を|も)?引きず|あしをひきず|(?:まっすぐ|真っ直ぐ)(?:に)?(?:立て|たて|歩け|あるけ)(?:な|ん|へん|ませ)|(?:右|左|みぎ|ひだり)に[^。]{0,6}(?:引っぱられ|ひっぱられ|引っ張られ|傾|かたむ)|(?:世界|部屋|へや|床|ゆか)が[^。、]{0,6}(?:ななめ|斜め|傾|かたむ)|(?:まっすぐ|真っ直ぐ)(?:に)?(?:歩こう|あるこう)としても|(?:右|左|みぎ|ひだり)[^。]{0,10}(?:力|ちから)が(?:入らな|はいらな)|(?:言葉|ことば)(?:が|も)?(?:うまく)?(?:出|で)(?:な|にく)",
+                r"(?:足|あし)(?:を|も)?引きず|あしをひきず|(?:まっすぐ|真っ直ぐ)(?:に)?(?:立て|たて|歩け|あるけ)(?:な|ん|へん|ませ)|(?:右|左|みぎ|ひだり)に[^。]{0,6}(?:引っぱられ|ひっぱられ|引っ張られ|傾|かたむ)|(?:世界|部屋|へや|床|ゆか)が[^。、]{0,6}(?:ななめ|斜め|傾|かたむ)|(?:まっすぐ|真っ直ぐ)(?:に)?(?:歩こう|あるこう)としても|(?:右|左|みぎ|ひだり)[^。]{0,10}(?:力|ちから)が(?:入らな|はいらな|入らず|はいらず)|(?:言葉|ことば)(?:が|も)?(?:うまく)?(?:出|で)(?:な|にく)",
                 # Words that come out wrong: 舌が回らない, 単語ぐちゃぐちゃ, 言いたいのに…って出てくる.
                 r"(?:舌|した|口|くち)が(?:うまく)?(?:回らな|まわらな|回りませ|まわりませ|もつれ)|単語(?:が)?[^。、]{0,4}(?:ぐちゃぐちゃ|めちゃくちゃ|出てこな|でてこな)|(?:言いたい|いいたい)(?:の|ん)に[^。]{0,15}(?:出て|でて)く|(?:言って(?:い)?る|しゃべって(?:い)?る|話して(?:い)?る|話す)(?:こと|内容)(?:が)?[^。、]{0,4}(?:へんてこ|意味(?:が)?わから|めちゃくちゃ|支離滅裂)",
                 # Sight lost as a curtain or a blind, or half the world dark.
@@ -598,7 +598,7 @@ _LEX_SEEN: tuple[tuple[str, re.Pattern[str]], ...] = (
         _p(
             _alt(
                 r"\b(?:half|left half|right half|one side|part) of (?:everything|my vision|my sight|the world|what i see|my body|his body|her body)\b|\bhalf (?:my|his|her) (?:body|face)\b|\b(?:curtain|blind|shade|shadow)\b[^.!?]{0,30}\b(?:over|across|down|came|pulled|drawn)\b[^.!?]{0,30}\b(?:eye|eyes|vision|sight|everything)\b|\b(?:vision|sight|eyes?)\b[^.!?]{0,25}\b(?:went|gone|going|turned) (?:dark|black|blank|grey|gray|dim)\b|\bblurry on one side\b",
-                r"\b(?:arm|leg|hand|side)\b[^.!?]{0,10}\b(?:went|is|gone|going) (?:floppy|limp|dead|numb)\b|\bwords?\b[^.!?]{0,25}\b(?:wrong order|mixed up|jumbled)\b|\barm drifts? down\b|\bspeech (?:is|sounds) (?:thick|slow|slurred|drunk)\b|\b(?:floor|room|world)\b[^.!?]{0,20}\b(?:tilt\w*|slid\w*|sliding)\b|\bseeing double\b",
+                r"\b(?:arm|leg|hand|side)\b[^.!?]{0,10}\b(?:went|is|gone|going) (?:floppy|limp|dead|numb)\b|\bwords?\b[^.!?]{0,25}\b(?:wrong order|mixed up|jumbled)\b|\barm drifts? down\b|\bspeech (?:is|sounds) (?:thick|slow|slurred|drunk)\b|\bspeech is coming out wrong\b|\bhalf (?:my|his|her) (?:vision|sight)\b|\b(?:floor|room|world)\b[^.!?]{0,20}\b(?:tilt\w*|slid\w*|sliding)\b|\bseeing double\b",
             )
         ),
     ),
@@ -630,7 +630,7 @@ _FEVER = _p(
         r"発熱|はつねつ|高熱|こうねつ|微熱|びねつ|熱っぽ|ねつっぽ",
         r"(?:3[7-9]|4[0-2])(?:[.．]\d)?\s?(?:度|℃|°c?|ど\b|ど(?=\s|$|[^a-zぁ-ん]))",
         r"\b(?:3[89]|4[0-2])[.．]\d\b(?!\d|%|\s?(?:kg|cm|mm|ml|mg|yen|円|ドル|dollars?))|\b(?:at|hit|reached|of|showed|says?|is|was|over|around|about) (?:3[89]|4[0-2])\b(?![.\d]|\s?(?:kg|cm|years?|yo|歳|%|mins?|minutes?))|\btemp\w*\b[^.!?]{0,15}\b3[7-9][.．]\d\b",
-        r"\bhot (?:like|as) (?:an? )?(?:oven|fire|furnace|stove|radiator)\b|\b(?:burning|boiling) hot\b|\bhot very much\b|\b(?:she|he)'?s? (?:is )?(?:so |very )?hot to (?:the )?touch\b",
+        r"\b(?:3[89]|4[0-2])(?:\.\d)? temp\b|\bhot (?:like|as) (?:an? )?(?:oven|fire|furnace|stove|radiator)\b|\b(?:burning|boiling) hot\b|\bhot very much\b|\b(?:she|he)'?s? (?:is )?(?:so |very )?hot to (?:the )?touch\b",
         r"\b(?:fever\w*|burning up|temperature|high temp|temp(?: of| is)?\s?(?:3[7-9]|4[0-2]|10[0-5])|running a temp|(?:3[89]|4[0-2])(?:\.\d)?\s?(?:c|°c|degrees)\b|10[1-5](?:\.\d)?\s?(?:f|°f)\b)",
     )
 )
@@ -656,10 +656,13 @@ _SPREADING = _p(
     r"(?:広が|ひろが|拡が|大きくな|おおきくな|伸び|のび)|(?:熱を持|ねつをも|熱い|あつい|熱く|あつく)|"
     r"\b(?:spread\w*|getting bigger|growing|hot|warm|expanding|creep\w*|crept|all the way round)\b"
 )
-_RED = _p(r"赤|あか|\bred\b|redness")
+_RED = _p(
+    r"赤|あか|ピンク|ぴんく|紫|むらさき|変色|色が濃|"
+    r"\b(?:red|redness|redder|pink|pinker|purple\w*|angr(?:y|ier)|discolou?r\w*)\b"
+)
 _HOT = _p(r"熱を持|ねつをも|熱い|あつい|熱く|あつく|熱感|\b(?:hot|warm)\b")
 _GROWS = _p(
-    r"広が|ひろが|拡が|大きくな|おおきくな|伸び|のび|\b(?:spread\w*|getting bigger|growing|expanding|creep\w*|crept|all the way round)\b"
+    r"広が|ひろが|拡が|大きくな|おおきくな|伸び|のび|\b(?:spread\w*|getting bigger|growing|expanding|creep\w*|crept|all the way round|wider|past (?:the|that|my) (?:line|mark))\b"
 )
 _BEAUTY = _p(
     r"悩み|気にな|コンプレックス|見た目|見られ|対策|改善|むくみ|毎朝|朝起きると|塩分|"
@@ -674,25 +677,28 @@ _HEADACHE = _p(
 )
 _SEVERE_HEADACHE = _p(
     r"突然|とつぜん|急に|きゅうに|いきなり|一気に|数秒|今までで一番|一番ひどい|ものすごく|うずくま|今まで(?:で|に)?[^。]{0,6}(?:ない|最悪)|これまでにない|人生で一番|人生最悪|経験したことのない|最悪|割れる|われる|割れそう|殴られ|なぐられ|激しい|はげしい|激痛|げきつう|耐えられない|たえられない|がんと|雷|首が(?:硬|かた|動かな)"
-    r"|\b(?:worst|worse|most severe|terrible|sudden\w*|splitting|thunderclap|excruciating|unbearable|explosive|out of nowhere|hit (?:by|with)|never had anything like|never felt anything like|stiff neck|neck is stiff|all at once|in seconds|split|10/10|never had one this bad|worst pain)\b"
+    r"|\b(?:worst|worse|most severe|terrible|sudden\w*|splitting|thunderclap|excruciating|unbearable|explosive|out of nowhere|hit (?:by|with)|never had anything like|never felt anything like|stiff neck(?! from (?:sleep|the pillow|my pillow))|neck is stiff(?! from (?:sleep|the pillow|my pillow))|all at once|in seconds|split|10/10|never had one this bad|worst pain)\b"
 )
 _HIVES_ALL_OVER = _p(
-    r"(?:全身|体中|からだじゅう|身体中|体じゅう|ぜんしん|あちこち|首から下|ぜんぶ)[^。]{0,20}(?:じんましん|蕁麻疹|発疹|ぶつぶつ|かゆ|痒|赤く|湿疹|みみずばれ|みみず腫れ|ぼこぼこ|盛り上が|もりあが|ぽつぽつ|まだら)|"
+    r"(?:じんましん|蕁麻疹|発疹|ぶつぶつ|みみず(?:腫れ|ばれ))[^。]{0,12}(?:全身|体中|からだじゅう|顔じゅう|かおじゅう|足の先まで|埋め尽く)|"
+    r"(?:全身|体中|からだじゅう|身体中|体じゅう|ぜんしん|あちこち|首から下|ぜんぶ|顔じゅう|かおじゅう|頭のてっぺん|埋め尽く)[^。]{0,20}(?:じんましん|蕁麻疹|発疹|ぶつぶつ|かゆ|痒|赤く|湿疹|みみずばれ|みみず腫れ|ぼこぼこ|盛り上が|もりあが|ぽつぽつ|まだら)|"
     r"(?:首|顔|耳|胸|背中)(?:とか|や|から|と)?[^。]{0,8}(?:まで|にも|に)[^。]{0,4}(?:みみず(?:腫れ|ばれ)|じんましん|蕁麻疹|ぶつぶつ)|"
     r"\b(?:hives|welts)\b[^.!?]{0,6}\bfrom (?:my |his |her )?(?:neck|head|face|chest) to\b|"
-    r"\b(?:hives|welts|rash|itch\w*)\b[^.!?]{0,20}\b(?:all over|everywhere|whole body|entire body|head to toe)\b|\bcovered in (?:hives|welts|a rash|red blotches)\b"
+    r"\b(?:hives|welts|rash|itch\w*)\b[^.!?]{0,20}\b(?:all over|everywhere|whole body|entire body|head to toe)\b|\bcovered (?:\w+ ){0,3}in (?:\w+ )?(?:hives|welts|a rash|red blotches|bumps)\b"
 )
 # Blood pressure read at home, systolic under 90: shock when it comes with a reaction or a fall.
 _LOW_PRESSURE = r"(?<![\d/])[4-8]\d\s?/\s?[2-6]\d(?![\d/])"
 _ANAPHYLAXIS_COMPANION = _p(
     _LOW_PRESSURE
-    + r"|目の前(?:が)?(?:ちかちか|暗|くら|白)|座って(?:ないと|いないと)|立って(?:られな|いられな)|ぐわんぐわん|"
+    + r"|(?:喉|のど)(?:も|が)?いがいが|まぶた(?:も|が)?(?:重|おも|腫|はれ)|目の前(?:が)?(?:ちかちか|暗|くら|白)|座って(?:ないと|いないと)|立って(?:られな|いられな)|ぐわんぐわん|"
     r"めまい|目まい|眩暈|ふらふら|ふらつ|くらくら|立ちくらみ|吐|嘔吐|もど(?:し|した)|気持ち悪|気分が悪|吐き気|はきけ|たってられな|立っていられな|声(?:が)?(?:かすれ|枯れ|かれ|出にく|でにく|出な|でな)|"
     r"\b(?:dizz\w*|lightheaded|light-headed|faint\w*|vomit\w*|threw up|thrown up|throwing up|nause\w*|pass out|hoarse|swaying|can barely stand|can'?t stand)\b"
 )
 _BLEEDING = _p(
     _alt(
         r"(?:血|出血|ちが|ちは|地が)[^。]{0,14}?(?:止まらな|とまらな|止まらん|とまらん|止まらへん|とまらへん|止まんな|とまんな|止まんね|とまんね|止まりませ|とまりませ|止まらず|とまらず|止まる気配|とまるけはい|止まってくれな|にじみ続け|滲み続け|出続け|でつづけ|あふれ|溢れ|どくどく|ぼたぼた|だらだら)",
+        r"鼻(?:から|血)[^。]{0,20}(?:止まらな|とまらな|おさまらな|ざっと|ざー)|\bnose\b[^.!?]{0,25}\b(?:running red|bleeding|pouring)\b[^.!?]{0,25}\b(?:hour|min)",
+        r"\b(?:cut|sliced|gash\w*|wound)\b[^.!?]{0,40}\b(?:pumping|gushing|pouring|not slowing)\b",
         r"(?:止まらない|とまらない|止まりません)(?:んです|の)?[、,]\s*(?:血|ち)が|(?:大量|たいりょう)(?:に|の)?(?:出血|血)|(?:出血|しゅっけつ)(?:が)?(?:ひど|多|おお|すご|止まらな)|(?:ガーゼ|がせ|タオル|たおる|包帯|絆創膏|ばんそうこう)[^。]{0,6}(?:真っ赤|まっか|血だらけ|びっしょり|ぐっしょり)|血だらけ|ちだらけ|血まみれ",
         r"(?:ティッシュ|てぃっしゅ|コットン|こっとん|綿|袖|そで)[^。]{0,6}(?:真っ赤|まっか|血だらけ|びっしょり|ぐっしょり)[^。]{0,12}(?:止まら|とまら|早すぎ|はやすぎ|何枚|なんまい|続)",
         r"\b(?:bleed\w*|blood)\b[^.!?]{0,40}\b(?:won'?t|wont|will not|doesn'?t|does not|isn'?t|is not|not|can'?t|cannot|never)\s+(?:stop\w*|going away|slow\w*)",
@@ -706,22 +712,34 @@ _BLEEDING = _p(
 # recognised by its shape, and its evidence names both halves.
 
 # A sudden headache told by its signs rather than by the word: the head named, and two of
-# a sudden onset, "never like this", and a stiff neck, vomiting or light that hurts
+# a sudden onset, "never like this", a stiff neck, vomiting and light that hurts
 # (あたま いきなり ありえないくらい いたい はいた, "came in one second ... can't bend my neck").
 _HEAD_WORD = _p(
-    r"頭|あたま|後頭部|こうとうぶ|こめかみ|\b(?:head|skull|brain|hea?dache\w*|headach)\b"
+    r"頭|あたま|ずつう|後頭部|こうとうぶ|こめかみ|\b(?:head|skull|brain|hea?dache\w*|headach)\b"
 )
 _ONSET = _p(
     r"突然|とつぜん|いきなり|いきなし|急に|きゅうに|急にきた|一瞬|いっしゅん|"
-    r"\b(?:sudden\w*|out of nowhere|outta nowhere|all at once|all of a sudden|in one second|in seconds|from one second|just (?:went|hit|exploded))\b"
+    r"\b(?:sudden\w*|out of nowhere|outta nowhere|all at once|all of a sudden|in one second|in seconds|from one second|just (?:went|hit|exploded)|felt a (?:pop|snap|bang))\b"
 )
 _NEVER_LIKE = _p(
     r"今まで|いままで|人生|一番|いちばん|最悪|さいあく|初めて|はじめて|ありえない|見たことない|みたことない|経験したことない|痛がる|"
-    r"\b(?:worst|unbearable|never (?:had|felt|been|seen)|more than anything|of (?:my|his|her) life)\b"
+    r"\b(?:worst|unbearable|unlike anything|never (?:had|felt|been|seen)|more than anything|of (?:my|his|her) life)\b"
 )
-_MENINGEAL = _p(
-    r"(?:首|くび)(?:の後ろ)?(?:が|も)?(?:痛|いた|硬|かた|固|曲げ|まげ|こわば)|吐い|はいた|吐いて|吐き(?:まし|ちゃ)|嘔吐|げえげえ|まぶし|光が|うずくま|"
-    r"\b(?:neck|vomit\w*|puk\w*|threw up|throwing up|been sick|feel sick|light hurts|lights? off|to the light|can'?t (?:stand|bear|look at) (?:the )?lights?|can'?t (?:turn|move|bend) (?:my|his|her) head)\b"
+# Meningeal signs, each its own kind: a stiff or painful neck, vomiting, light that hurts.
+_NECK = _p(
+    r"(?:首|くび)[^。、]{0,10}?(?:痛|いた|硬|かた|固|曲げ|まげ|こわば|回らな|まわらな)|"
+    r"\b(?:neck|can'?t (?:turn|move|bend) (?:my|his|her) head|chin (?:down|to (?:my |his |her )?chest))\b"
+)
+_SLEPT_WRONG = _p(
+    r"寝違え|ねちがえ|\b(?:sleeping badly|slept (?:badly|wrong|funny|awkwardly)|pillow)\b"
+)
+_VOMITING = _p(
+    r"吐い|はいた|吐いて|吐き(?:まし|ちゃ)|嘔吐|げえげえ|もどし|戻し|うずくま|"
+    r"\b(?:vomit\w*|puk\w*|threw up|thrown up|throwing up|been sick|feel sick)\b"
+)
+_LIGHT = _p(
+    r"まぶし|光が|"
+    r"\b(?:light hurts|lights? off|to the light|can'?t (?:stand|bear|look at) (?:the )?lights?)\b"
 )
 
 # Similes: a body part, a violent or crushing image and a comparison, in one sentence
@@ -793,11 +811,13 @@ _FLOW = _p(
         r"\b(?:pouring|dripping|oozing|gushing|trickling)\b[^.!?]{0,12}?\bfor (?:almost |over |about |nearly |more than )?(?:an hour|half an hour|(?:\d+|two|three|twenty|thirty|forty) (?:min\w*|hours?))\b",
         r"\bsoaked (?:through )?(?:\d+|two|three|four|five|several|another|multiple) (?:towels|tissues|bandages|gauzes?|pads|band-?aids|cotton balls|paper towels)\b|\bpress(?:ed|ing)?(?: on it| it)? (?:for )?(?:\d+|twenty|thirty|forty) min\w*",
         r"(?:ガーゼ|がせ|タオル|たおる|ティッシュ|てぃっしゅ)[^。]{0,4}(?:\d+|何|なん)(?:枚目|まいめ)|押さえて(?:\d+|数十)分|(?:\d+|一|数)時間[^。]{0,4}(?:ずっと)?[^。]{0,4}(?:血|ち)が(?:にじみ|滲み|出|で|垂れ|たれ)|(?:離す|はなす|外す|はずす)と[^。]{0,8}(?:血|ち)が[^。]{0,4}(?:流れ|なが|出|で|あふれ|溢れ)",
+        r"(?:\d+|数十)分(?:以上)?(?:たっても|経っても)?(?:止まらな|とまらな|止まりませ|おさまらな)|"
+        r"\bkeeps? welling up\b|\bbeen like this for \d+ min|"
         r"\bbleeding\b[^.!?]{0,30}\bfor (?:\d+|an?|one|two|half an) ?(?:hours?|min\w*)\b|\b\d+ min(?:ute)?s? (?:of )?pressing\b|\bstarted (?:running|bleeding|pouring) again\b|\b(?:it'?s|is|keeps) pouring\b|\bnot stopping\b|\b(?:held|holding|pressed|pressing|pressure on)\b[^.!?]{0,30}\bfor (?:\d+|twenty|thirty|forty|an hour|over an hour)\b|\b(?:every|each) time i (?:lift|take off|remove|check|move)\b[^.!?]{0,25}\b(?:flow\w*|bleed\w*|ooz\w*|drip\w*|pour\w*|wells? up|comes? (?:back|out)|starts?)\b|\b(?:changed|swapped|replaced)\b[^.!?]{0,20}\b(?:\d+|five|six|several|many) times\b|\b(?:keeps?|been|is) leaking\b|\bleaking for\b|\bthrough every (?:dressing|bandage|plaster)\b|\bfilling the (?:band-?aid|bandage|plaster|gauze)\b",
     )
 )
 _DRESSING = _p(
-    r"ガーゼ|絆創膏|ばんそうこう|包帯|ほうたい|\b(?:plaster|gauze|bandage|band-?aid|dressing)\b"
+    r"ガーゼ|絆創膏|ばんそうこう|包帯|ほうたい|テープ|てぷ|\b(?:plaster|gauze|bandage|band-?aid|dressing)\b"
 )
 _BLOOD_WORD = _p(r"血|ち(?=が|を|は|も)|出血|\b(?:blood\w*|bleed\w*)\b")
 # Red explained by what was eaten or drunk ("吐いたら赤かった、トマトジュース飲んでた").
@@ -817,7 +837,7 @@ _VOMIT_RED = _p(
         r"(?:咳き込|せきこ)[^。]{0,10}[。、]?[^。]{0,8}(?:手に血|血が|血を|血の(?:塊|かたまり))|(?:血|ち)が[、,]\s*(?:吐|はい)",
         r"(?:吐(?!き気|きけ|きそう)|はい(?=た|て|ちゃ)|げぼ|げろ|げげ|おえ|戻し|もどし|嘔吐|おうと|throw ?up|threw up|vomit|puke)[^。]{0,16}?(?<!顔)(?<!顔が)(?<!目が)(?<!肌が)(?<!頬が)(?:血|赤(?!ちゃん|ワイン|わいん)|まっか|真っ赤|赤黒|あかぐろ|どす黒|どすぐろ|黒っぽ|くろっぽ|黒く|くろく|墨|こひ)",
         r"\b(?:throw(?:ing|s)? up|threw up|vomit\w*|puk\w*|barf\w*|spew\w*|retch\w*)\b[^.!?]{0,40}?\b(?:bright red|dark red|red(?! wine| sauce| juice| candy| drink| soup| curry| pepper)|clots?|bloody|crimson)\b",
-        r"\b(?:bringing|brought|coughing) up blood\b|\b(?:throw(?:ing|s)? up|threw up|vomit\w*|puk\w*|barf\w*|brought up|bringing up)\b[^.!?]{0,45}?\b(?:black|tar|tarry|sludge|coffee|tea leaves|grounds|red wine|squid ink|ink|mouthful of blood|dark brown|grainy|soil)\b",
+        r"\b(?:bringing|brought|coughing|throwing) up (?:clots of |some |a lot of )?blood\b|\b(?:throw(?:ing|s)? up|threw up|vomit\w*|puk\w*|barf\w*|brought up|bringing up)\b[^.!?]{0,45}?\b(?:black|tar|tarry|sludge|coffee|tea leaves|grounds|red wine|squid ink|ink|mouthful of blood|dark brown|grainy|soil)\b",
         r"\bcough\w*\b[^.!?]{0,40}\b(?:bright red|dark red|red and frothy|frothy|pink froth\w*|mouthfuls?|spoonful)\b",
         r"\b(?:blood|red|clots)\b[^.!?]{0,15}\b(?:in|when) (?:i|he|she|my|his|her) (?:throw up|vomit|puke)",
     )
@@ -827,10 +847,10 @@ _VOMIT_RED = _p(
 # know me"); not with a fever (shaking chills) nor an eyelid's twitch.
 _SHAKING = _p(
     r"がくがく|かくかく|かくんかくん|びくびく|ぴくぴく|びくっ|びくん|ばたばた|がたがた|ぶるぶる|波打|なみう|突っ張|つっぱ|痙攣|けいれん|震え|ふるえ|"
-    r"びちびち|ぴちぴち|跳ね(?:て|る)|はね(?:て|る)|\b(?:shak\w*|jerk\w*|twitch\w*|convuls\w*|thrash\w*|trembl\w*|spasm\w*|jolt\w*|flopp\w*|a fit|banging)\b"
+    r"がくんがくん|びちびち|ぴちぴち|跳ね(?:て|る)|はね(?:て|る)|\b(?:shak\w*|jerk\w*|twitch\w*|convuls\w*|thrash\w*|trembl\w*|spasm\w*|jolt\w*|flopp\w*|a fit|banging)\b"
 )
 _SEIZURE_SIGN = _p(
-    r"(?:体|からだ)が[^。、]{0,4}(?:硬く|かたく)なっ|口の端を(?:噛|か)|(?:\d+|数)分(?:たっても|経っても|以上)[^。]{0,4}(?:止まら|とまら)|(?:いまは|今は)全身|\bcan'?t hear me\b|\b(?:body is|is) locked\b|\bfroth\w*|"
+    r"(?:体|からだ)が[^。、]{0,4}(?:硬く|かたく)なっ|口の端を(?:噛|か)|歯を(?:食い|くい)しば|(?:\d+|数)分(?:たっても|経っても|以上)[^。]{0,4}(?:止まら|とまら)|(?:いまは|今は)全身|\bcan'?t hear me\b|\b(?:body is|is) locked\b|\bfroth\w*|"
     r"(?:目|め|視線)が[^。、]{0,10}(?:戻りませ|もどりませ|戻らな|もどらな|見つめ|みつめ|一点)|一点(?:を)?見つめ|歯ぎしり|はぎしり|歯を食いしば|首が(?:後ろ|うしろ)に(?:そ|反)|"
     r"\b(?:just )?stares\b|\b(?:eyes (?:are )?(?:fixed|weird|staring)|staring (?:off|blankly|into))\b|\bnot (?:hearing|seeing|see) (?:me|us)\b|\bdoesn'?t know i'?m (?:here|there)\b|\bwon'?t look at me\b|\bteeth (?:are )?clenched\b|\bclenched\b|\bwet (?:his|her|their) (?:pants|self|trousers)\b|\bbit (?:his|her) lips?\b|\bbite (?:his|her) lips?\b|\bspit\b|\bnever woke up\b|\bcannot wake\b|\bcan'?t wake\b|"
     r"(?:声(?:を)?かけても|呼んでも|よんでも)[^。]{0,6}(?:聞こえて(?:い)?な|きこえて(?:い)?な)|硬直|こうちょく|白目(?:を|に|で)|泡|あわ(?=を|が|ふ)|舌(?:を)?(?:噛|か)(?:ん|み)|呼んでも|よんでも|反応(?:が)?(?:ない|なし)|意識(?:が)?(?:ない|なく)|目が(?:合わ|あわ)な|(?:口|くち)から[^。]{0,6}(?:よだれ|泡|血)|"
@@ -869,7 +889,7 @@ _SOON = _p(
     r"今夜|こんや|今晩|こんばん|今日|きょう|全部(?:飲|のむ|のん)|一気に|まとめて|\b(?:tonight|today|all of them|all at once|right now)\b"
 )
 _DESPAIR = _p(
-    r"うつ|鬱|落ち込ん|おちこん|絶望|ぜつぼう|生きる気力|\b(?:depress\w*|hopeless|suicidal|in a dark place|can'?t see a future|no future)\b"
+    r"(?:ぜんぶ|全部|もう)(?:どうでもいい)|うつ|鬱|落ち込ん|おちこん|絶望|ぜつぼう|生きる気力|\b(?:depress\w*|hopeless|suicidal|in a dark place|can'?t see a future|no future)\b"
 )
 # Affairs put in order: pets and belongings given away, a note written, a date chosen.
 _FINAL_ACTS = _p(
@@ -911,6 +931,7 @@ _SELF_HARM = _p(
         r"\b(?:step(?:ping)?|jump(?:ing)?|throw(?:ing)? myself|walk(?:ing)?|ly(?:ing)? down|lie down) (?:in front of|under|onto) (?:a |the )?(?:train|truck|car|bus|tracks)\b|\bhow easy it would be\b|\b(?:water|sea|river|ocean|waves?)\b[^.!?]{0,25}\b(?:take me|swallow me)\b|\b(?:stop(?:ped)? existing|cease to exist)\b|\bnobody (?:will|would|'?d) (?:miss me|notice if i|care if i)\b|\bnot (?:gonna|going to) be (?:around|here) (?:much )?(?:longer|anymore)\b|\bno (?:point|reason) (?:in |to )?(?:stay|staying|carry(?:ing)? on|keep(?:ing)? going)\b",
         r"(?:タバコ|たばこ|煙草)の火を[^。]{0,6}(?:押しつけ|押し付け)|(?:壁|かべ)に頭を(?:打ちつけ|打ち付け|ぶつけ)|(?:ここに|この世に)?いる理由が[^。]{0,6}(?:ない|見つからない|みつからない)|"
         r"\b(?:punch|hit|burn|cut|scratch)\w* (?:my|his|her) own\b|\bon purpose\b[^.!?]{0,40}\b(?:burn|cut|hit)\w*|\b(?:burn|cut|hit)\w*\b[^.!?]{0,60}\bon purpose\b|\bcutting (?:my|his|her) (?:arms?|wrists?|legs?|thighs?)\b|"
+        r"生きて(?:い)?るの(?:が|も)?(?:つかれ|疲れ|しんど|つら|辛)|手首(?:を)?(?:き|切)っ|\bdone with (?:me|myself)\b|\bi won'?t be around\b(?=\s*(?:[.!]|$))|\bpills in (?:my )?hand\b|"
         r"^(?:もう|わたし|私|僕|ぼく|俺)?(?:は)?消えます(?!か)|\bswallowed (?:everything|all (?:the|my) (?:pills|meds|tablets))\b|\btook everything in\b",
         r"\b(?:took|taken|swallowed|just took|already took)\b[^.!?]{0,20}\b(?:a whole|the whole|all (?:of )?(?:my|the)|a month of|a box of|a bottle of|a handful of|handfuls of)\b[^.!?]{0,25}\b(?:pills|tablets|meds|medication|sleeping)\b",
         r"\bnever wake up\b|\b(?:thinking (?:about|of)|want to|going to|gonna|planning to) end(?:ing)? it\b(?! (?:with|early|there|here))|\btak(?:e|ing) all (?:my|the|of my) pills\b|\btired of (?:living|life|being alive)\b|\bdisappear (?:forever|for good)\b",
@@ -925,12 +946,12 @@ _SYMPTOMS: dict[str, re.Pattern[str]] = {
         r"\b(?:bump|lump|knot)\b[^.!?]{0,60}\b(?:grape|golf ?ball|egg|marble)\b|\barmpit\b[^.!?]{0,30}\bswollen\b|\b(?:puffier|bigger|larger|fatter) (?:day by day|every day|each day)\b|\b(?:ankles?|feet|legs?) balloon\w*|"
         r"(?:しこり|ぽこっ|ぽっこり|こぶ|かたまり)[^。]{0,20}(?:消えな|きえな|とれな|取れな|週間|日たつ|日経|まま|大き|でか|なってる|みたい)|(?:硬く|かたく)なって|(?:まで|全体)(?:が)?(?:腫れ|はれ)|"
         r"(?:腫れ|はれ)(?:が)?(?:ひいてかな|引いていかな|ひいていかな|引いてかな)|日に日に[^。]{0,8}(?:腫れ|はれ|ふくら|膨ら|大き|でか)|(?:むくん|むくみ)[^。]{0,8}(?:ぱんぱん|続|ひかな|引かな|広が|ひろが)|"
-        r"(?:リンパ|りんぱ)[^。]{0,4}(?:腫れ|はれ)|(?:内出血|青あざ|あざ)[^。]{0,10}(?:広が|ひろが|大き|おおき)|(?:むくん|むくみ)[^。]{0,12}(?:引かな|ひかな|続|日経っても|日たっても)|"
+        r"(?:リンパ|りんぱ)[^。]{0,4}(?:腫れ|はれ)|(?:内出血|青あざ|あざ)[^。]{0,10}(?:広が|ひろが|大き|おおき)|(?:むくん|むくみ)[^。]{0,12}(?:引かな|ひかな|引きませ|ひきませ|続|日経っても|日たっても)|"
         r"(?:腫れ|はれ|腫れて|しこり|ふくらみ|swelling)[^。]{0,15}(?:大き|おおき|広が|ひろが|ひどく|増|硬|かた|引かな|ひかな|続)|(?:大きく|広が)[^。]{0,6}(?:腫れ|はれ)|"
         r"\blymph nodes?\b|\bglands? (?:feel |are |is |look )?swollen|\bswollen glands?\b|\bpuffy\b[^.!?]{0,30}\b(?:not going away|won'?t go away|for days|a week|still)\b|\b(?:swell\w*|swollen|lump|bump|bruis\w*)\b[^.!?]{0,60}\b(?:bigger|larger|growing|spreading|worse|still|getting|hard|harder|days|every day|each day|not going away|gone down|go down|a week)\b|\b(?:more|still) swollen\b|\b(?:still|hard|pea-sized|new) (?:a )?(?:hard |small )?(?:lump|knot)\b|\blump under the skin\b"
     ),
     "rash": _p(
-        r"ぽつぽつ|\b(?:red|itchy) (?:streaks|blotch\w*|patch\w*)\b|\bblotch\w*|"
+        r"かゆみ(?:が)?[^。]{0,6}(?:引かな|ひかな|続|ずっと)|ぽつぽつ|\b(?:red|itchy) (?:streaks|blotch\w*|patch\w*)\b|\bblotch\w*|"
         r"\bitchy and (?:flaky|red|bumpy|peeling)\b|発疹|ほっしん|ぶつぶつ|湿疹|しっしん(?!し)|じんましん|蕁麻疹|かぶれ|赤い(?:点|斑点|ぽつぽつ|ぶつぶつ)|みみずばれ|\b(?:rash\w*|hives|welts|bumps all over|red bumps|red spots|itchy spots)\b"
     ),
     # Bleeding easily (gums, bruises nobody explains): it stops, but it is not a usual effect.
@@ -942,7 +963,7 @@ _SYMPTOMS: dict[str, re.Pattern[str]] = {
         r"しびれ|痺れ|ぴりぴり|びりびり|感覚が(?:ない|鈍|おかし|にぶ)|麻痺|まひ|\b(?:numb\w*|tingl\w*|pins and needles|can'?t feel (?:my|the) (?:fingers?|hand|arm|leg|foot))\b"
     ),
     "unwell": _p(
-        r"金属(?:っぽい|の)?味|\bmetallic taste\b|足が(?:つ|攣)って|こむら返り|\b(?:leg )?cramps?\b|\bracing heart\w*|\bflutter\w*|耳鳴り|みみなり|立ちくらみ|たちくらみ|黄疸|おうだん|(?:白目|しろめ)[^。]{0,6}(?:黄色|きいろ)|爪の下[^。]{0,8}(?:線|すじ|筋)|ごっそり抜け|(?:脈|心拍)[^。]{0,8}1[0-4]\d|"
+        r"目がかすむ|\b(?:blurry|blurred vision)\b|金属(?:っぽい|の)?味|\bmetallic taste\b|足が(?:つ|攣)って|こむら返り|\b(?:leg )?cramps?\b|\bracing heart\w*|\bflutter\w*|耳鳴り|みみなり|立ちくらみ|たちくらみ|黄疸|おうだん|(?:白目|しろめ)[^。]{0,6}(?:黄色|きいろ)|爪の下[^。]{0,8}(?:線|すじ|筋)|ごっそり抜け|(?:脈|心拍)[^。]{0,8}1[0-4]\d|"
         r"(?<![\d/])(?:1[4-9]\d|2\d\d)\s?/\s?(?:9\d|1[0-4]\d)(?![\d/])|"
         r"\b(?:ringing in (?:my|his|her) (?:left |right )?ears?|tinnitus|whites of (?:my|his|her) eyes\b[^.!?]{0,20}\byellow\w*|yellow(?:ish)? (?:eyes|skin)|in clumps|heart rate\b[^.!?]{0,30}\b1[0-4]\d)\b|"
         r"食が細|食欲(?:が)?(?:ない|なく|落ち|おち)|食べられな|お腹(?:が)?ゆる|おなか(?:が)?ゆる|船酔い|ふなよい|胃が(?:ずっと)?(?:むかむか|気持ち悪|重)|目の前(?:が)?[^。、]{0,4}ちかちか|"
@@ -962,8 +983,9 @@ _STAYS = _p(
     r"続|ずっと|毎日|毎晩|治らな|おさまらな|抜けな|日目|日め|日前から|日たって|日経って|週間|とれな|取れな|とれん|ひどい|ひどく|強い|つらい|我慢|市販薬も|"
     r"\b(?:won'?t go away|not going away|still|days?|week|getting worse|bad|severe|every day|constant|lingering|persistent)\b"
 )
+_CHILLS = _p(r"悪寒|おかん|寒気|さむけ|\b(?:chills|shivering|shivery|rigou?rs)\b")
 _LUMP_WORD = _p(
-    r"しこり|ぐりぐり|ぷっくり|腫れ|はれ|膨らん|ふくらん|\b(?:lump|bump|puffy|swollen|swelling)\b"
+    r"しこり|ぐりぐり|ぷっくり|腫れ|はれ|膨らん|ふくらん|ふくらみ|膨らみ|\b(?:lump|bump|puffy|swollen|swelling)\b"
 )
 _PAIN_WORD = _p(
     r"痛(?!み止め)|いた(?:い|く|む)|だる|\b(?:pain\w*|sore|aching|achy|aches?|ached|hurts?|burns|burning)\b"
@@ -987,7 +1009,7 @@ _MEDICAL: dict[str, re.Pattern[str]] = {
     ),
     "immunosuppressant": _p(
         r"免疫抑制|めんえきよくせい|ステロイド(?:を|の)?[^。]{0,10}(?:飲|内服|服用|点滴|注射|治療)|プレドニン|プレドニゾロン|メトトレキサート|ﾒﾄﾄﾚｷｻｰﾄ|リウマトレックス|タクロリムス|プログラフ|シクロスポリン|ネオーラル|ヒュミラ|レミケード|生物学的製剤|オルミエント|ゼルヤンツ|リンヴォック|スキリージ|ステラーラ|デュピクセント|コートリル|"
-        r"\b(?:immunosuppress\w*|prednisone|prednisolone|steroids? (?:pills?|tablets?|for)|methotrexate|tacrolimus|cyclosporine|humira|remicade|biologics?|tofacitinib|xeljanz|baricitinib|olumiant|upadacitinib|rinvoq|stelara|skyrizi|dupixent|hydrocortisone|dexamethasone)\b"
+        r"\b(?:immunosuppress\w*|prednisone|prednisolone|steroids? (?:pills?|tablets?|for)|methotrexate|tacrolimus|cyclosporine|humira|remicade|biologics?|tofacitinib|xeljanz|baricitinib|olumiant|upadacitinib|rinvoq|stelara|skyrizi|dupixent|hydrocortisone|dexamethasone|anti-?rejection)\b"
     ),
     "insulin": _p(r"インスリン|インシュリン|メトホルミン|sglt2|\b(?:insulin|metformin)\b"),
     "cancer_treatment": _p(
@@ -1002,12 +1024,15 @@ _MEDICAL: dict[str, re.Pattern[str]] = {
     "breastfeeding": _p(
         r"授乳|じゅにゅう|母乳|ぼにゅう|搾乳|さくにゅう|\bpumping (?:breast )?milk\b|\bpump and dump\b|\b(?:breast-?feeding|breastfeed|breast milk|nursing (?:my|a) (?:baby|infant|son|daughter))\b"
     ),
-    "transplant": _p(r"(?<!毛)(?:移植|いしょく)(?!毛)|\b(?<!hair )transplant\w*"),
+    "transplant": _p(
+        r"(?<!毛)(?:移植|いしょく)(?!毛)|\b(?<!hair )transplant\w*|\bnew (?:liver|kidney|heart|lungs?)\b"
+    ),
     "dialysis": _p(r"透析|とうせき|\b(?:hemo|haemo)?dialysis\b"),
     "clinician": _p(
         r"(?:看護師|看護婦|ナース|なす(?=さん)|医師|先生|せんせい|ドクター|どくたー|院長|お医者)(?:さん|様|さま)?(?:と|に|へ|から|さ)?(?:直接|ちょくせつ)?(?:お|ご)?"
         r"(?:話|はな|相談|そうだん|聞|き(?:き|い)|確認|かくにん|つな|繋|代わ|かわ|診て|みて|見て|電話|でんわ|連絡|れんらく|返事|お願い)|"
         r"(?:看護師|看護婦|ナース|医師|先生|せんせい|ドクター|院長|お医者)(?:さん|様|さま)?(?:に|から|と)[^。？?]{0,20}?(?:診て|みて|見て|話|相談|説明|確認)(?:もらい|もらえ|ほし|欲し|いただき|いただけ|ください|したい|させて)|"
+        r"(?:先生|せんせい|医師|看護師)(?:さん)?から(?:直接)?(?:説明|話)(?:を)?(?:聞|き)きたい|"
         r"\b(?:talk|speak|chat|consult|ask|see|call|discuss)\b[^.!?]{0,25}\b(?:nurse|doctor|dr\.?|physician)\b|\b(?:nurse|doctor|dr\.?|physician)\b[^.!?]{0,20}\b(?:call me|look at|check|talk|speak|contact|get back)\b"
     ),
 }
@@ -1115,19 +1140,25 @@ def _infected_site(r: _Reading, fever: str | None) -> str | None:
         return f"{site or fever} … {spreading}"
     if site and r.first(_RED) and _first(r, _HOT) and _first(r, _GROWS):
         return site
+    warm = _first(r, _HOT)
+    if site and warm and _first(r, _LUMP_WORD) and (fever or _first(r, _CHILLS)):
+        return f"{site} … {warm}"  # swollen and hot at the needle's place, with fever or chills
     return None
 
 
 def _sudden_headache(r: _Reading) -> str | None:
     """A headache with a word for its strength or suddenness; or the head named, with two
-    of: a sudden onset, never like this, a meningeal sign."""
+    of: a sudden onset, never like this, a stiff neck, vomiting, light that hurts."""
     headache = _first(r, _HEADACHE)
     if headache and _first(r, _SEVERE_HEADACHE, questions=False, history=False):
         return headache
     head = _first(r, _HEAD_WORD)
     if not head:
         return None
-    signs = [_first(r, pattern) for pattern in (_ONSET, _NEVER_LIKE, _MENINGEAL)]
+    kinds: tuple[re.Pattern[str], ...] = (_ONSET, _NEVER_LIKE, _VOMITING, _LIGHT)
+    if not r.first(_SLEPT_WRONG):  # a neck slept on wrong explains its own stiffness
+        kinds = (*kinds, _NECK)
+    signs = [_first(r, pattern) for pattern in kinds]
     told = [sign for sign in signs if sign]
     return f"{head} … {' … '.join(told)}" if len(told) >= 2 else None
 
@@ -1192,6 +1223,9 @@ def _self_harm_plan(r: _Reading) -> str | None:
         return None
     farewell = _first(r, _FAREWELL)
     plan = _first(r, _END_PLAN)
+    despair = _first(r, _DESPAIR)
+    if plan and despair and _first(r, _SOON):
+        return f"{plan} … {despair}"  # "どうでもいい、今夜おわらせる": read before a booking excuses it
     affairs = _affairs_in_order(r, farewell or plan)
     if affairs or r.first(_NOT_SELF):  # affairs are read before a booking can excuse them
         return affairs
@@ -1330,7 +1364,10 @@ LEXICONS = Lexicons(
         _HEAD_WORD,
         _ONSET,
         _NEVER_LIKE,
-        _MENINGEAL,
+        _NECK,
+        _SLEPT_WRONG,
+        _VOMITING,
+        _LIGHT,
         _HIVES_ALL_OVER,
         _ANAPHYLAXIS_COMPANION,
         _BLEEDING,
@@ -1338,6 +1375,7 @@ LEXICONS = Lexicons(
         _STAYS,
         _PAIN_WORD,
         _LUMP_WORD,
+        _CHILLS,
         _STAYS_LONG,
         _AFTER_TREATMENT,
         _TARI_QUESTION,
