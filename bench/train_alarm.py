@@ -42,7 +42,9 @@ from bot.nlu.semantic import UseEncoder  # noqa: E402
 EVAL = ROOT / "tests/eval"
 FILES = (
     *(f"triage/{name}.tsv" for name in ("dev-shared", "dev-urgent", "dev-nearmiss", "dev-hard")),
-    *(f"triage/{name}.tsv" for name in ("dev-hard2", "dev-hard3", "dev-hard4")),
+    *(f"triage/{name}.tsv" for name in ("dev-hard2", "dev-hard3", "dev-hard4", "dev-hard5")),
+    "triage/dev-hard6.tsv",
+    "triage/dev-hard7.tsv",
     "messages.tsv",
     "holdout.tsv",
     "blind.tsv",  # the old matching set: development data since it is read by every test run

@@ -1,6 +1,7 @@
 """Triage's second net: it raises what the rules cannot read, never what they set aside."""
 
 import json
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -52,11 +53,14 @@ def test_an_emergency_the_rules_cannot_read_is_raised(knowledge: Knowledge) -> N
 
 def test_a_fright_the_rules_set_aside_is_not_overruled(knowledge: Knowledge) -> None:
     semantic = knowledge.semantic
-    assert semantic is not None and semantic.alarm is not None
-    vector = semantic.encoder.encode([DENIED])[0]
-    assert semantic.alarm.fires(vector)  # the vector alone reads it as an emergency...
-    assert triage(DENIED).mention  # ...but the rules read its red flags as denied
-    assert decide(DENIED, State(), NOW, knowledge).kind is not Kind.EMERGENCY
+    assert semantic is not None
+    always = alarm.Alarm(np.zeros(DIM, np.float32), 1.0, 0.0, "test")  # fires on anything
+    raising = replace(knowledge, semantic=replace(semantic, alarm=always))
+    assert triage(DENIED).mention  # the rules read its red flags as denied...
+    assert decide(DENIED, State(), NOW, raising).kind is not Kind.EMERGENCY  # ...and that holds
+    assert decide(UNLISTED, State(), NOW, raising).kind is Kind.EMERGENCY
+    # A question the lexical fast path answers never reaches the net.
+    assert decide("料金について教えて", State(), NOW, raising).kind is Kind.ANSWER
 
 
 def test_ordinary_questions_are_not_raised(knowledge: Knowledge) -> None:

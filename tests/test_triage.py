@@ -483,6 +483,9 @@ def test_long_polite_message_with_a_thank_you_is_not_small_talk(knowledge: Knowl
         "dev-hard2.tsv",
         "dev-hard3.tsv",
         "dev-hard4.tsv",
+        "dev-hard5.tsv",
+        "dev-hard6.tsv",
+        "dev-hard7.tsv",
     ],
 )
 def test_development_sets_meet_the_targets(name: str, knowledge: Knowledge) -> None:

@@ -10,7 +10,7 @@ from bot.nlu.normalize import normalize
 _HANDOFF_VERB = r"(お話|おはなし|話(し|せ|す|さ)|はな(し|せ|す|さ)|つな(い|げ|ぐ)|繋|代わ|かわって|変わ|替わ|連絡|れんらく|対応|たいおう|お願い|おねがい|相談|そうだん)"
 _HANDOFF_JA = [
     # "スタッフと話したい", "担当者につないで": the particle is optional after these nouns...
-    r"(人間|にんげん|スタッフ|すたっふ|担当|たんとう|おぺれた|係の|かかりの|受付|うけつけ|誰か|だれか)"
+    r"(人間|にんげん|スタッフ|すたっふ|staff|担当|たんとう|おぺれた|係の|かかりの|受付|うけつけ|誰か|だれか)"
     r"(者|しゃ|の方|のかた|さん)?(と|に|へ|で)?(直接)?" + _HANDOFF_VERB,
     # ...but after 人 it is required, or "がんの人はなぜ" would read as "人 + 話".
     r"(人|ひと)(と|に|へ)(直接)?" + _HANDOFF_VERB,
@@ -18,6 +18,9 @@ _HANDOFF_JA = [
     r"(担当|スタッフ|すたっふ|人間|にんげん)(の方|のかた|さん)?(に|から)(返事|へんじ|回答|対応|連絡)",
     r"^(スタッフ|すたっふ|人間|にんげん|担当者|たんとうしゃ|おぺれた)(さん)?(お願い|おねがい)?[!?！？。]*$",
     # "中の人いるなら", "生身の人〜！", "先生とビデオ通話": a person by another name or channel.
+    # "スタッフさーんいますか", "ｶﾝｺﾞｼｻﾝ ｲﾏｽｶ", "ボットより人がいい": asked as a question or a wish.
+    r"(スタッフ|すたっふ|看護師|かんごし|先生|せんせい|受付|うけつけ|人間|にんげん|だれか|誰か)(さん|の方|のかた|のお姉さん)?[、\s]*(ひと|人)?\s*(は|って)?(今|いま|今日)?(いますか|います[?？]|いる[?？]|おられ|いらっしゃいますか)"
+    r"|(ボット|ぼっと|bot|ai)より(人|ひと|人間)|(看護師|かんごし|先生|せんせい|スタッフ|すたっふ)(さん)?と(直接)?(しゃべ|やりとり|やり取り|お電話|電話)",
     r"(?<![一-龥ぁ-ん])中の人|生身の(人|ひと)|(先生|せんせい|医師|看護師|ドクター)(と|に)[^。？?]{0,6}(ビデオ|びでお|通話|つうわ|電話|でんわ)",
 ]
 _HANDOFF_EN = [
@@ -26,7 +29,11 @@ _HANDOFF_EN = [
     r"\b(real person|human (please|agent|being)|live (agent|person|chat)|connect me|transfer me"
     r"|(staff|human|agent|operator|person) please|contact (the |your )?staff|not a bot|not a robot)",
     r"\bsome(one|body) (i can|to) (talk|speak|chat)",
-    r"^(agent|human|operator|staff|representative)( pls| please)?[.!?]*$",
+    r"^(agent|human|operator|staff|representative)( pls| please)?[\W_]*$",
+    r"\b(a |the )?staff member\b[^.!?]{0,20}\b(message|call|contact|text|email) me\b",
+    r"\b(is there|are there|any|got) (a |an |any )?(real |actual |proper )?(nurse|doctor|human|person|staff member|one from reception|somebody from reception)\b[^.!?]{0,30}\b(chat|talk|speak|message|this chat|here|around)\b"
+    r"|\b(is|are) (somebody|someone|anyone) (from (reception|the clinic)|there)\b[^.!?]{0,20}\b(around|available|to (message|talk|chat))"
+    r"|\bcan a (human|person|real person) read\b|\banyone actually there\b|\bgrab a staff member\b|\bproper person\b|\bput through to\b|\bask a staff member\b|\breal nurse\b",
     r"\b(actual|real|live) (human|person)\b|\bhear(ing)? from (one of )?(the|your) (nurses?|doctors?|staff)\b",
     r"\b(call|phone|ring) me( back)?\b|\b(human|person|staff member|someone) (to )?(reply|respond|help|answer)\b"
     r"|\bis there a (human|person|real person)\b|\bhave a (human|person|staff member) (reply|call|contact)",
