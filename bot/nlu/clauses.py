@@ -16,7 +16,7 @@ message) are scored, so the cost of a long message stays bounded.
 
 import re
 
-MAX_CLAUSES = 3  # the last clauses of a message are scored (each costs an encode)
+MAX_CLAUSES = 2  # the last clauses of a message are scored (each costs an encode and a ranking)
 MIN_CHARS = 5  # shorter pieces ("はい。", "Hi.") are joined to the next one
 
 _BREAK = re.compile(
