@@ -101,3 +101,46 @@ def test_language_request_needs_a_request(text: str, expected: str | None) -> No
 )
 def test_small_talk_is_not_a_question(text: str, expected: str | None) -> None:
     assert safety.small_talk(text) == expected
+
+
+def test_concepts_link_to_the_topics_whose_own_texts_name_them() -> None:
+    """Another clinic's FAQ, with its own topic ids, gets the lexicon's links from its texts:
+    a concept goes to every topic naming it at least `LINK_SHARE` as often as the topic naming
+    it most; links to topic ids the FAQ lacks are dropped."""
+    lexicon = parse(
+        """
+[[concept]]
+id = "hair"
+topics = ["effects.hair"]
+ja = ["薄毛", "抜け毛"]
+en = ["hair"]
+"""
+    )
+    texts = [
+        ("kami", "薄毛に効きますか"),
+        ("kami", "Does it help hair loss?"),
+        ("kami", "抜け毛が減りました"),
+        ("price", "薄毛の治療の料金は"),
+    ]
+    linked = lexicon.linked(texts)
+    assert linked.topics("抜け毛が気になる") == {"kami": 1.0}
+    assert lexicon.linked([*texts, ("price", "hair")]).topics("hair") == {
+        "kami": 1.0,
+        "price": 1.0,
+    }
+
+
+def test_shipped_links_from_the_faq_match_the_named_ones() -> None:
+    """On the shipped FAQ the links found from the topics' own texts are those
+    `concepts.toml` names (apart from one broad concept), so the named links are a check, not
+    the source (docs/matching.md, Round 4)."""
+    from bot.core.knowledge import topic_texts  # noqa: PLC0415
+
+    loaded = faq.load_or_raise(ROOT / "faq")
+    named = {c.id: set(c.topics) for c in concepts.load().concepts}
+    found = {
+        c.id: set(c.topics)
+        for c in concepts.load().linked(topic_texts(loaded), named=False).concepts
+    }
+    same = [cid for cid in named if found[cid] and found[cid] <= named[cid]]
+    assert len(same) >= len(named) - 1
