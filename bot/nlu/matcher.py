@@ -10,7 +10,6 @@ import heapq
 import math
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from functools import cached_property
 from types import MappingProxyType
 
 import numpy as np
@@ -151,20 +150,9 @@ class Index:
         self._feature_id = {
             key: i for i, key in enumerate({**self._postings, **self._doc_postings})
         }
-
-    # The rows `rank_among` reads, built on its first call: only a FAQ large enough that the
-    # candidates are not every topic uses them, so start-up does not pay for them otherwise.
-    @cached_property
-    def _example_rows(self) -> Rows:
-        return _rows(self._postings, self._topics, self._feature_id)
-
-    @cached_property
-    def _doc_rows(self) -> Rows:
-        return _rows(self._doc_postings, self._doc_topics, self._feature_id)
-
-    @cached_property
-    def _centroid_rows(self) -> Rows:
-        return _centroid_rows(self._centroids, self._feature_id)
+        self._example_rows = _rows(self._postings, self._topics, self._feature_id)
+        self._doc_rows = _rows(self._doc_postings, self._doc_topics, self._feature_id)
+        self._centroid_rows = _centroid_rows(self._centroids, self._feature_id)
 
     def _example_postings(
         self, bags: Sequence[Mapping[str, float]]
