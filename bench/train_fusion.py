@@ -10,9 +10,7 @@ Training data (development data only; the blind sets are never read):
 - the messages of the labelled development files that reach matching (rule layers such as
   triage, greetings or a language switch decide the others), labelled as in the file;
 - with `--cold-start-training`, the same messages scored again against the cold-start FAQ
-  (each topic cut to one example question per language, with its label and answer), and every
-  FAQ example the cold-start FAQ lacks scored against it (round 4);
-- every message's clauses (`bot/nlu/clauses.py`) scored alone as well, as `decide` does.
+  (each topic cut to one example question per language, with its label and answer).
 
 Report: each development file predicted by weights trained without it (leave-one-file-out; the
 FAQ items always in), the full FAQ and the cold-start FAQ, through the same code `decide` uses
@@ -23,7 +21,7 @@ everything and writes the weights with the fast path's limits.
 import argparse
 import sys
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -35,7 +33,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bot import i18n  # noqa: E402
-from bot.core import ENCODED_CHARS, _scored, clause_inputs, decide, fast_answer, fusion_inputs  # noqa: E402
+from bot.core import _scored, decide, fast_answer, fusion_inputs  # noqa: E402
 from bot.core.decision import State  # noqa: E402
 from bot.core.knowledge import (  # noqa: E402
     Knowledge,
@@ -45,14 +43,12 @@ from bot.core.knowledge import (  # noqa: E402
     build_knowledge,
     cold_start,
     semantic_parts,
-    topic_texts,
 )
 from bot.evaluation import read_cases  # noqa: E402
 from bot.faq import model as faq  # noqa: E402
 from bot.faq.rules import OUT_OF_SCOPE  # noqa: E402
 from bot.nlu import concepts  # noqa: E402
 from bot.nlu import fusion as F  # noqa: E402, N812
-from bot.nlu.clauses import clauses  # noqa: E402
 from bot.nlu.matcher import build  # noqa: E402
 from bot.nlu.semantic import Encoder, Space, build_space, embed, load_encoder  # noqa: E402
 
@@ -65,19 +61,8 @@ FILES = {
 }
 PATIENT_FILES = ("dev-shared", "dev-ja", "dev-en")
 CACHE = ROOT / "var" / "cache" / "vectors.npz"
-CLAUSE_CACHE = ROOT / "var" / "cache" / "bench-clause-vectors.npz"
-NO_CLAUSES = False
 FOLDS = 10
 LEXICON = concepts.load()
-LINKS = {"named": True, "auto": True}  # which concept links the lexicon uses (--links)
-
-
-def _lexicon(k_faq: faq.Faq) -> concepts.Lexicon:
-    if not LINKS["auto"]:
-        return LEXICON
-    return LEXICON.linked(topic_texts(k_faq), named=LINKS["named"])
-
-
 FALLBACK = "fallback"
 
 
@@ -106,7 +91,6 @@ def faq_items(loaded: faq.Faq, k: Knowledge, encoder: Encoder) -> list[Item]:
     base_texts = list(_vocabulary_texts(loaded))
     items = []
     vectors = embed([t for _, t in examples], encoder, CACHE)
-    parts = _clause_vectors([t for _, t in examples], encoder)
     for fold in range(FOLDS):
         kept = [e for i, e in enumerate(examples) if i % FOLDS != fold]
         index = build(
@@ -125,22 +109,11 @@ def faq_items(loaded: faq.Faq, k: Knowledge, encoder: Encoder) -> list[Item]:
             CACHE,
         )
         sub = Knowledge(k.faq, index, k.catalogs, k.thresholds, k.clinic)
-        held_out = {examples[i] for i in range(fold, len(examples), FOLDS)}
-        lexicon = _fold_lexicon(loaded, held_out)
         for i in range(fold, len(examples), FOLDS):
             topic, text = examples[i]
             gold = frozenset({FALLBACK} if topic == OUT_OF_SCOPE else {topic})
-            item = _item(text, "", gold, sub, space, vectors[i], topics, "faq", lexicon)
-            items.append(_with_clauses(item, sub, space, parts))
+            items.append(_item(text, "", gold, sub, space, vectors[i], topics, "faq"))
     return items
-
-
-def _fold_lexicon(loaded: faq.Faq, held_out: set[tuple[str, str]]) -> concepts.Lexicon:
-    """The lexicon linked by the FAQ's texts without the fold's examples."""
-    if not LINKS["auto"]:
-        return LEXICON
-    texts = [pair for pair in topic_texts(loaded) if pair not in held_out]
-    return LEXICON.linked(texts, named=LINKS["named"])
 
 
 def _item(
@@ -152,7 +125,6 @@ def _item(
     vector: np.ndarray,
     topics: Sequence[str],
     source: str,
-    lexicon: concepts.Lexicon,
 ) -> Item:
     ranking = k.index.rank(text, limit=len(topics) + 1)
     scored = _scored(ranking, k)
@@ -162,50 +134,11 @@ def _item(
         space.signals(vector),
         topics,
         text=text,
-        concepts=lexicon.topics(text),
+        concepts=LEXICON.topics(text),
         examples=space.example_counts,
     )
     best = scored[0][0] if scored else None
     return Item(text, lang, gold, inputs, best, scored, source)
-
-
-def _clause_vectors(texts: Sequence[str], encoder: Encoder) -> dict[str, np.ndarray]:
-    """The sentence vector of every clause of `texts` (`nlu/clauses.py`), by clause."""
-    wanted = sorted({part for text in texts for part in clauses(text[:ENCODED_CHARS])})
-    return dict(zip(wanted, embed(wanted, encoder, CLAUSE_CACHE), strict=True))
-
-
-def _with_clauses(
-    item: Item,
-    k: Knowledge,
-    space: Space,
-    vectors: dict[str, np.ndarray],
-) -> Item:
-    parts = clauses(item.text[:ENCODED_CHARS])
-    if not parts or NO_CLAUSES:
-        return item
-    stacked = np.stack([vectors[p] for p in parts])
-    clause = clause_inputs(parts, stacked, k, space)
-    return replace(item, inputs=replace(item.inputs, clause=clause))
-
-
-def cold_faq_items(
-    loaded: faq.Faq, kc: Knowledge, cold_space: Space, encoder: Encoder
-) -> list[Item]:
-    """Every FAQ example the cold-start FAQ lacks, scored against it: how the signals behave
-    when each topic has one example question (what a new clinic's FAQ gives)."""
-    kept = set(_examples(kc.faq))
-    examples = [e for e in _examples(loaded) if e not in kept]
-    vectors = embed([t for _, t in examples], encoder, CACHE)
-    parts = _clause_vectors([t for _, t in examples], encoder)
-    topics = list(cold_space.topics)
-    lexicon = _lexicon(kc.faq)
-    items = []
-    for (topic, text), vector in zip(examples, vectors, strict=True):
-        gold = frozenset({FALLBACK} if topic == OUT_OF_SCOPE else {topic})
-        item = _item(text, "", gold, kc, cold_space, vector, topics, "faq-cold", lexicon)
-        items.append(_with_clauses(item, kc, cold_space, parts))
-    return items
 
 
 def eval_items(name: str, k: Knowledge, space: Space, encoder: Encoder) -> list[Item]:
@@ -219,24 +152,14 @@ def eval_items(name: str, k: Knowledge, space: Space, encoder: Encoder) -> list[
         if d.kind.value in ("answer", "clarify", "fallback") and d.lang == case.lang:
             kept.append(case)
     vectors = embed([c.text for c in kept], encoder, CACHE)
-    parts = _clause_vectors([c.text for c in kept], encoder)
-    lexicon = _lexicon(k.faq)
     return [
-        _with_clauses(
-            _item(c.text, c.lang, c.expected, k, space, vectors[j], topics, name, lexicon),
-            k,
-            space,
-            parts,
-        )
+        _item(c.text, c.lang, c.expected, k, space, vectors[j], topics, name)
         for j, c in enumerate(kept)
     ]
 
 
-def rule_outcomes(
-    name: str, k: Knowledge, misses: list[str] | None = None
-) -> list[tuple[str, frozenset[str], bool]]:
-    """(lang, gold, correct) for the file's messages that rules decide (same for any model);
-    each wrong one is added to `misses` with the rule's reason."""
+def rule_outcomes(name: str, k: Knowledge) -> list[tuple[str, frozenset[str], bool]]:
+    """(lang, gold, correct) for the file's messages that rules decide (same for any model)."""
     topics = set(k.faq.topics)
     now = datetime.now(UTC)
     out = []
@@ -246,11 +169,7 @@ def rule_outcomes(
         d = decide(case.text, State(), now, k)
         if d.kind.value in ("answer", "clarify", "fallback") and d.lang == case.lang:
             continue
-        ok = d.intent in case.expected and d.lang == case.lang
-        out.append((case.lang, case.expected, ok))
-        if not ok and misses is not None:
-            gold = "|".join(sorted(case.expected))
-            misses.append(f"RULE {name} {d.intent}:{d.reason}\t{gold}\t{case.lang}\t{case.text}")
+        out.append((case.lang, case.expected, d.intent in case.expected and d.lang == case.lang))
     return out
 
 
@@ -344,26 +263,8 @@ def main() -> None:
         help="also train on the development messages scored against the cold-start FAQ",
     )
     parser.add_argument("--no-faq-items", action="store_true")
-    parser.add_argument(
-        "--no-cold-faq-items",
-        action="store_true",
-        help="with --cold-start-training, not the FAQ examples scored against the cold-start FAQ",
-    )
     parser.add_argument("--no-fast", action="store_true", help="no lexical fast path")
-    parser.add_argument(
-        "--misses", type=Path, help="write each file's leave-one-file-out misses here (TSV)"
-    )
-    parser.add_argument(
-        "--links",
-        choices=["named", "auto", "both"],
-        default="both",
-        help="concept links: concepts.toml's, the FAQ's own texts', or both (default)",
-    )
-    parser.add_argument("--no-clauses", action="store_true", help="no clause signals")
     args = parser.parse_args()
-    LINKS.update(named=args.links != "auto", auto=args.links != "named")
-    global NO_CLAUSES  # noqa: PLW0603 - a research switch
-    NO_CLAUSES = args.no_clauses
     encoder = load_encoder()
     catalogs = i18n.load(ROOT / "locales")
     loaded = faq.load_or_raise(ROOT / "faq")
@@ -374,12 +275,9 @@ def main() -> None:
     kc = build_knowledge(cold, catalogs, semantic=False)
     cold_space = _space(cold, encoder)
     base = [] if args.no_faq_items else faq_items(loaded, k, encoder)
-    if args.cold_start_training and not args.no_cold_faq_items:
-        base += cold_faq_items(loaded, kc, cold_space, encoder)
     full = {name: eval_items(name, k, space, encoder) for name in FILES}
     coldi = {name: eval_items(name, kc, cold_space, encoder) for name in FILES}
-    missed: list[str] = []
-    rules = {name: rule_outcomes(name, k, missed) for name in FILES}
+    rules = {name: rule_outcomes(name, k) for name in FILES}
     cold_rules = {name: rule_outcomes(name, kc) for name in FILES}
 
     def train(excluding: str | None) -> F.Fusion:
@@ -406,20 +304,12 @@ def main() -> None:
                 got = decide_item(fusion, it, topics)
                 fast += fast_answer(it.scored, fusion.fast) is not None
                 rows.append((it.lang, it.gold, got in it.gold))
-                if got not in it.gold:
-                    gold = "|".join(sorted(it.gold))
-                    v = fusion.verdict(it.inputs)
-                    best = topics[int(np.argmax(v.probabilities))]
-                    why = f"nc={v.not_covered:.2f} {best}={v.probabilities.max():.2f}"
-                    missed.append(f"{label} {name} {got}\t{gold}\t{it.lang}\t{it.text}\t{why}")
             print(f"{name} | {label} | {fmt(score(rows))} | {fast}/{len(items)}")
             if name in PATIENT_FILES:
                 pooled[label].extend(rows)
         print(f"  fast path {fusion.fast}")
     for label, rows in pooled.items():
         print(f"patient files pooled | {label} | {fmt(score(rows))}")
-    if args.misses:
-        args.misses.write_text("".join(f"{line}\n" for line in missed), encoding="utf-8")
 
     if args.write:
         fusion = train(None)

@@ -222,36 +222,3 @@ def test_a_not_covered_question_offers_staff_not_a_topic(knowledge: Knowledge) -
     d = decide("Can I fly the day after the treatment?", State(), NOW, knowledge)
     assert d.kind is Kind.FALLBACK
     assert any(c.data.startswith("staff=") for c in d.choices) or "staff" in d.text
-
-
-def test_group_best_at_reads_only_the_given_topics() -> None:
-    rng = np.random.default_rng(5)
-    vectors = rng.standard_normal((5, DIM)).astype(np.float32)
-    g = group(["a", "b", "c", "d"], [("b", 0), ("a", 1), ("b", 2), ("d", 3), ("a", 4)], vectors)
-    message = rng.standard_normal(DIM).astype(np.float32)
-    full = g.best((message[None, :] @ g.vectors.T).astype(np.float32))[0]
-    at = g.best_at(message, np.array([1, 2, 3], np.intp))  # b, c (no vectors), d
-    assert at[0] == -1.0  # not asked for
-    assert np.allclose(at[1:], full[1:], atol=1e-6)
-    assert np.all(g.best_at(message, np.array([], np.intp)) == -1.0)
-
-
-def test_a_clause_is_scored_among_the_candidates_as_over_the_whole_faq(
-    knowledge: Knowledge,
-) -> None:
-    """`Index.rank_among` and `Space.signals_at`, which bound a clause's cost on a large FAQ,
-    give the candidates the scores the full ranking and signals give them."""
-    assert knowledge.semantic is not None
-    space = knowledge.semantic.space
-    rows = np.array([0, 3, 7, 11], np.intp)
-    among = [space.topics[i] for i in rows] + ["out_of_scope"]
-    for text in ("副作用はありますか", "How much does one session cost?", "猫は何歳まで生きる"):
-        full, part = knowledge.index.rank(text, limit=1), knowledge.index.rank_among(text, among)
-        assert set(part.every) == {t for t in full.every if t in among}
-        assert all(abs(part.every[t] - full.every[t]) < 1e-9 for t in part.every)
-        assert part.unknown_words == full.unknown_words
-        vector = knowledge.semantic.encoder.encode([text])[0]
-        signals, bounded = space.signals(vector), space.signals_at(vector, rows)
-        assert np.allclose(bounded.examples[rows], signals.examples[rows], atol=1e-5)
-        assert np.allclose(bounded.documents[rows], signals.documents[rows], atol=1e-5)
-        assert bounded.out_of_scope == pytest.approx(signals.out_of_scope, abs=1e-5)

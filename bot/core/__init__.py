@@ -23,9 +23,8 @@ from bot.core.decision import Choice, Decision, Kind, Owner, State
 from bot.core.knowledge import Knowledge, Semantic
 from bot.faq.rules import OUT_OF_SCOPE
 from bot.lang import DEFAULT_LANG, Lang
-from bot.nlu.clauses import clauses
 from bot.nlu.concepts import NOT_COVERED
-from bot.nlu.fusion import FastPath, Inputs, kana_share, ranked, strongest
+from bot.nlu.fusion import FastPath, Inputs, kana_share, ranked
 from bot.nlu.language import detect
 from bot.nlu.matcher import Ranking
 from bot.nlu.semantic import Signals, Space
@@ -272,45 +271,6 @@ def fusion_inputs(
     )
 
 
-def clause_inputs(
-    parts: Sequence[str],
-    vectors: npt.NDArray[np.float32],
-    k: Knowledge,
-    space: Space,
-    rows: npt.NDArray[np.intp] | None = None,
-) -> Inputs | None:
-    """The clauses `parts` of a message (`nlu/clauses.py`), each scored alone like a message
-    (lexical score after its own unknown-word factor, sentence vector `vectors[i]`), combined
-    per topic by `fusion.strongest`; None for a message of one clause. Only the topics at
-    `rows` (the message's candidates, `fusion_rows`) are scored, so a clause costs as much
-    with 2,000 topics as with 20."""
-    if not parts:
-        return None
-    found = []
-    for part, vector in zip(parts, vectors, strict=True):
-        ranking, signals = _clause_signals(part, vector, k, space, rows)
-        factor = _factor(ranking, k)
-        scored = [(topic, score * factor) for topic, score in ranking.every.items()]
-        found.append(fusion_inputs(ranking, scored, signals, space.topics, rows, part, None, None))
-    return strongest(found)
-
-
-def _clause_signals(
-    part: str,
-    vector: npt.NDArray[np.float32],
-    k: Knowledge,
-    space: Space,
-    rows: npt.NDArray[np.intp] | None,
-) -> tuple[Ranking, Signals]:
-    """One clause's lexical ranking and vector signals: over every topic when `rows` holds
-    them all (the full ranking is the cheaper there), else over the topics at `rows` only
-    (the same scores for those topics, at a cost bounded by them)."""
-    if rows is None or len(rows) >= len(space.topics):
-        return k.index.rank(part, limit=1), space.signals(vector)
-    among = [space.topics[i] for i in rows] + [OUT_OF_SCOPE]
-    return k.index.rank_among(part, among, limit=1), space.signals_at(vector, rows)
-
-
 def _matched(text: str, lang: Lang, state: State, k: Knowledge, *, alarm: bool = True) -> Decision:
     if k.semantic is not None:
         return _fused(text, lang, state, k, k.semantic, alarm=alarm)
@@ -354,9 +314,7 @@ def _fused(
         return choose(
             fast, lang, state, k, tuple((t, s) for t, s in scored[:5] if t != OUT_OF_SCOPE)
         )
-    parts = clauses(text[:ENCODED_CHARS])
-    vectors = sem.encoder.encode([text[:ENCODED_CHARS], *parts])
-    vector = vectors[0]
+    vector = sem.encoder.encode([text[:ENCODED_CHARS]])[0]
     raised = _alarm(vector, sem) if alarm else None
     if raised is not None:
         return _emergency(raised, lang, state, k)
@@ -367,18 +325,18 @@ def _fused(
     for topic in topics:  # a topic only the vectors put forward: its lexical score too
         if topic not in listed and topic in ranking.every:
             listed[topic] = round(ranking.every[topic] * factor, 4)
-    inputs = fusion_inputs(
-        ranking,
-        list(listed.items()),
-        signals,
-        sem.space.topics,
-        rows,
-        text,
-        sem.lexicon.topics(text),
-        sem.space.example_counts,
+    verdict = sem.fusion.verdict(
+        fusion_inputs(
+            ranking,
+            list(listed.items()),
+            signals,
+            sem.space.topics,
+            rows,
+            text,
+            sem.lexicon.topics(text),
+            sem.space.example_counts,
+        )
     )
-    clause = clause_inputs(parts, vectors[1:], k, sem.space, rows)
-    verdict = sem.fusion.verdict(replace(inputs, clause=clause))
     candidates = tuple(ranked(topics, verdict)[:5])
     not_covered = not candidates or verdict.not_covered >= sem.fusion.threshold
     chat = _chat(text, lang, state, k) if not_covered or candidates[0][1] < LIKELY else None

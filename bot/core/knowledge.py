@@ -192,20 +192,6 @@ def semantic_parts(
     return topics, examples, documents, out_of_scope
 
 
-def topic_texts(faq: Faq) -> Iterator[tuple[str, str]]:
-    """(topic id, text) for every example question (out-of-scope ones as `OUT_OF_SCOPE`),
-    label and answer sentence: what a topic says about itself (`Lexicon.linked`)."""
-    yield from _examples(faq)
-    for topic_id, text in _documents(faq):
-        for line in text.split("\n"):
-            yield topic_id, line
-
-
-def lexicon(faq: Faq) -> Lexicon:
-    """The shipped concept lexicon, linked to `faq`'s topics by their own texts as well."""
-    return concepts.load().linked(topic_texts(faq))
-
-
 def semantic_texts(faq: Faq) -> Iterator[str]:
     """Every text the semantic stage embeds (the content of `bot/nlu/vectors.npz`)."""
     _, examples, documents, out_of_scope = semantic_parts(faq)
@@ -221,7 +207,7 @@ def build_semantic(faq: Faq, encoder: Encoder | None = None, cache: Path | None 
     space = build_space(*semantic_parts(faq), encoder, cache)
     owners = tuple(subject for subject, _ in out_of_scope_examples(faq))
     return Semantic(
-        encoder, space, fusion_weights.load(), owners, lexicon(faq), alarm_weights.load()
+        encoder, space, fusion_weights.load(), owners, concepts.load(), alarm_weights.load()
     )
 
 

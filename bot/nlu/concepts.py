@@ -7,10 +7,6 @@ topic that answers it, and a new clinic's FAQ has too few examples to hold such 
 fusion gets, per topic, how many of the message's concepts point at it, and weighs that like any
 other signal (`bot/nlu/fusion.py`). The lexicon holds general domain knowledge, written from the
 FAQ's topics, not from evaluation messages (docs/matching.md, "Round 3").
-
-A concept also belongs to the topics whose own texts name it most (`Lexicon.linked`: labels,
-example questions and answer sentences), so another clinic's FAQ, with its own topic ids, gets
-the same help without editing `concepts.toml` (docs/matching.md, "Round 4").
 """
 
 import tomllib
@@ -22,8 +18,6 @@ from types import MappingProxyType
 
 LEXICON = Path(__file__).with_name("concepts.toml")
 NOT_COVERED = "out_of_scope"  # the pseudo-topic of subjects the FAQ does not cover
-LINK_SHARE = 0.6  # a concept belongs to every topic naming it at least this share as often as
-# the topic naming it most (on the shipped FAQ this finds exactly the named topics)
 
 
 def fold(text: str) -> str:
@@ -89,30 +83,6 @@ class Lexicon:
                     break
             i += step
         return [self.concepts[i] for i in seen]
-
-    def linked(self, texts: Iterable[tuple[str, str]], *, named: bool = True) -> "Lexicon":
-        """This lexicon with each concept also linked to the topics whose texts ((topic id,
-        text) pairs: labels, example questions, answer sentences) name it most: a text counts
-        once per concept, and a topic is linked when its count is at least `LINK_SHARE` of the
-        best topic's. `named=False` drops the links of `concepts.toml` (to measure what an FAQ
-        with other topic ids would get)."""
-        counts: dict[int, dict[str, int]] = {}
-        index = {concept.id: i for i, concept in enumerate(self.concepts)}
-        present = {NOT_COVERED}
-        for topic, text in texts:
-            present.add(topic)
-            for concept in self.found(text):
-                per_topic = counts.setdefault(index[concept.id], {})
-                per_topic[topic] = per_topic.get(topic, 0) + 1
-        concepts = []
-        for i, concept in enumerate(self.concepts):
-            per_topic = counts.get(i, {})
-            most = max(per_topic.values(), default=0)
-            found = [t for t, n in per_topic.items() if most and n >= LINK_SHARE * most]
-            kept = tuple(t for t in concept.topics if t in present) if named else ()
-            topics = (*kept, *found)
-            concepts.append(Concept(concept.id, tuple(dict.fromkeys(topics)), concept.terms))
-        return Lexicon.of(concepts)
 
     def topics(self, text: str) -> dict[str, float]:
         """Per topic, how many of the concepts `text` names belong to it (`NOT_COVERED` for

@@ -47,12 +47,6 @@ PAIR_FEATURES = (
     "concept_gap",
     "vector_sparse",
     "document_sparse",
-    "clause_lexical",
-    "clause_lexical_gap",
-    "clause_vector",
-    "clause_vector_gap",
-    "clause_document",
-    "clause_document_gap",
 )
 MESSAGE_FEATURES = (
     "top_probability",
@@ -70,10 +64,6 @@ MESSAGE_FEATURES = (
     "concept_best",
     "concept_out_of_scope",
     "examples_per_topic",
-    "clause_lexical_best",
-    "clause_vector_best",
-    "clause_document_best",
-    "clause_unknown_share",
 )
 
 
@@ -126,28 +116,6 @@ class Inputs:
     concept: Floats | None = None
     concept_out_of_scope: float = 0.0  # how many name a subject the FAQ does not cover
     examples: Floats | None = None  # per topic: how many example questions it has
-    # The message's clauses scored alone, combined (`strongest`); None for one clause
-    clause: "Inputs | None" = None
-
-
-def strongest(parts: Sequence["Inputs"]) -> "Inputs":
-    """Clause inputs combined: per topic the best clause's scores, per message the best
-    clause's closeness and the least unknown-word evidence of any clause."""
-    first = parts[0]
-    return Inputs(
-        np.max([p.lexical for p in parts], axis=0),
-        max(p.lexical_out_of_scope for p in parts),
-        np.max([p.vector for p in parts], axis=0),
-        np.max([p.document for p in parts], axis=0),
-        max(p.vector_out_of_scope for p in parts),
-        min(p.unknown_share for p in parts),
-        min(p.foreign_word for p in parts),
-        min(p.foreign_share for p in parts),
-        first.kana_share,
-        first.concept,
-        first.concept_out_of_scope,
-        first.examples,
-    )
 
 
 def _per_topic(values: Floats | None, like: Floats) -> Floats:
@@ -161,12 +129,6 @@ def pair_features(x: Inputs) -> Floats:
     lex, vec, doc = x.lexical, x.vector, x.document
     concept = _per_topic(x.concept, lex)
     sparse = 1.0 / np.log(np.e + _per_topic(x.examples, lex))
-    c = x.clause or x
-    clex, cvec, cdoc = (
-        np.maximum(c.lexical, lex),
-        np.maximum(c.vector, vec),
-        np.maximum(c.document, doc),
-    )
     return np.stack(
         [
             lex,
@@ -179,19 +141,9 @@ def pair_features(x: Inputs) -> Floats:
             concept.max() - concept,
             vec * sparse,
             doc * sparse,
-            clex,
-            clex.max() - clex,
-            cvec,
-            cvec.max() - cvec,
-            cdoc,
-            cdoc.max() - cdoc,
         ],
         axis=1,
     ).astype(np.float64)
-
-
-def _best(values: Floats) -> float:
-    return float(values.max()) if len(values) else 0.0
 
 
 def message_features(x: Inputs, probabilities: Floats) -> Floats:
@@ -199,7 +151,6 @@ def message_features(x: Inputs, probabilities: Floats) -> Floats:
     top = np.sort(probabilities)[::-1]
     second = top[1] if len(top) > 1 else 0.0
     best_vec = float(x.vector.max()) if len(x.vector) else 0.0
-    c = x.clause or x
     return np.array(
         [
             top[0] if len(top) else 0.0,
@@ -219,10 +170,6 @@ def message_features(x: Inputs, probabilities: Floats) -> Floats:
             float(np.log1p(x.examples.mean()))
             if x.examples is not None and len(x.examples)
             else 0.0,
-            max(_best(c.lexical), _best(x.lexical)),
-            max(_best(c.vector), best_vec),
-            max(_best(c.document), _best(x.document)),
-            min(c.unknown_share, x.unknown_share),
         ],
         dtype=np.float64,
     )

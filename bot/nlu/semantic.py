@@ -180,20 +180,6 @@ class Group:
             out[:, filled] = reduced
         return out
 
-    def best_at(self, vector: Vectors, rows: npt.NDArray[np.intp]) -> npt.NDArray[np.float32]:
-        """`best` for one message `vector` and the topics at `rows` only (-1 for the others):
-        reads only those topics' vectors, so the cost is bounded by the candidates, not the
-        FAQ (a clause's signals, `core.clause_inputs`)."""
-        out = np.full(len(self.starts), -1.0, np.float32)
-        rows = rows[self.ends[rows] > self.starts[rows]]
-        if not len(rows):
-            return out
-        starts, ends = self.starts[rows], self.ends[rows]
-        picked = np.concatenate([np.arange(a, b) for a, b in zip(starts, ends, strict=True)])
-        offsets = np.concatenate(([0], np.cumsum(ends - starts)[:-1]))
-        out[rows] = np.maximum.reduceat(self.vectors[picked] @ vector, offsets)
-        return out
-
 
 def group(topics: Sequence[str], rows: Sequence[tuple[str, int]], vectors: Vectors) -> Group:
     """`vectors` (one per entry of `rows`: (topic, original row)) reordered by `topics`."""
@@ -243,24 +229,11 @@ class Space:
         row = vector[None, :]
         ex = self.examples.best(row @ self.examples.vectors.T)[0]
         doc = self.documents.best(row @ self.documents.vectors.T)[0]
-        return self._with_out_of_scope(ex, doc, vector)
-
-    def _with_out_of_scope(
-        self, ex: npt.NDArray[np.float32], doc: npt.NDArray[np.float32], vector: Vectors
-    ) -> Signals:
-        """The signals, with `vector`'s best cosine to an out-of-scope example added."""
         if not len(self.out_of_scope):
             return Signals(ex, doc, 0.0)
         sims = self.out_of_scope @ vector
         nearest = int(sims.argmax())
         return Signals(ex, doc, float(sims[nearest]), nearest)
-
-    def signals_at(self, vector: Vectors, rows: npt.NDArray[np.intp]) -> Signals:
-        """`signals` with the closeness to the topics at `rows` only (-1 for the others), at
-        a cost bounded by their vectors; every out-of-scope example is still compared."""
-        ex = self.examples.best_at(vector, rows)
-        doc = self.documents.best_at(vector, rows)
-        return self._with_out_of_scope(ex, doc, vector)
 
 
 def build_space(
