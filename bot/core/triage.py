@@ -200,13 +200,22 @@ _RISK_PREFIX_EN = re.compile(
     r"possible|possibility|odds|suppose|supposing|how (?:common|often|likely|rare)|what happens|signs of|symptoms of|should i worry(?! that (?:my|i|i'?m|his|her)\b)|is it (?:normal|possible|common)(?! (?:that|for) (?:my|i|i'?m|his|her|me)\b)|"
     r"ever|does (?:it|this|exosome|the treatment)|do (?:people|patients|you)|side effects? (?:like|such as)|when to|what symptoms)\b"
 )
+# いま as "now", not inside ございます or います; and a word for now that is not "fine now"
+# (今は平気, 今はきれい): defined once for every pattern that reads the present.
+_IMA = r"(?<!ござ)いま(?!す|せ|した|しょう)"
+_NOW_WORD = (
+    r"(?:今|" + _IMA + r"|現在)"
+    r"(?!は(?:薬で|もう)?(?:平気|大丈夫|なんとも|何とも|落ち着|おちつ|治|なお|元気|げんき|きれい|綺麗))"
+)
 _NOW = _p(
-    r"今|(?<!ござ)いま(?!す|せ|した|しょう)|現在|さっき|先ほど|さきほど|たった今|急に|どんどん|てきた(?!ら)|てきて|ている|ています|てる|"
+    r"今|"
+    + _IMA
+    + r"|現在|さっき|先ほど|さきほど|たった今|急に|どんどん|てきた(?!ら)|てきて|ている|ています|てる|"
     r"まだ|ずっと|続いて|\bi (?:just|literally) (?:tried|did|put|found|noticed|checked|measured|took)\b|\b(?:right now|rn|now|just now|currently|since|started|starting|keeps?|still|getting worse|i'?m having|im having|is having|for the last|(?:mins?|minutes?|an hour|hours?) ago)\b"
 )
 # Now said in words, not only by a verb form: what overrides もし or 万が一 (急に, てくる do not).
 _NOW_STRONG = _p(
-    r"(?:今|(?<!ござ)いま(?!す|せ|した|しょう)|現在)(?!は(?:薬で|もう)?(?:平気|大丈夫|なんとも|何とも|落ち着|おちつ|治|なお|元気|げんき|きれい|綺麗))|さっき|先ほど|さきほど|たった今|"
+    _NOW_WORD + r"|さっき|先ほど|さきほど|たった今|"
     r"\b(?:right now|rn|now|just now|currently|i'?m having|im having|is having)\b"
 )
 # Denied first, listed after ("出てないです、熱も震えも"): the list shares the denial.
@@ -214,7 +223,8 @@ _NEG_BEFORE_JA = _p(r"(?:ない|ません|なかった|なし)(?:です|よ|し)
 _LISTED = re.compile(r"(?:も|とか|や)")
 _CURRENT = _p(
     _alt(
-        r"(?:今|(?<!ござ)いま(?!す|せ|した|しょう)|現在)(?!は(?:薬で|もう)?(?:平気|大丈夫|なんとも|何とも|落ち着|おちつ|治|なお|元気|げんき|きれい|綺麗))|さっき|先ほど|さきほど|たった今|今朝|今日|きょう|昨日|きのう|今夜|急に|どんどん|突然",
+        _NOW_WORD
+        + r"|さっき|先ほど|さきほど|たった今|今朝|今日|きょう|昨日|きのう|今夜|急に|どんどん|突然",
         r"ずっと(?!前|昔|まえ|むかし)|まだ|施術後|点滴後|注射後|帰宅後|帰って(?:から|きて)|のあとから|(?:して|打って|受けて)から",
         r"\b(?:right now|rn|now|today|tonight|this morning|yesterday|since|just now|currently|started|starting|keeps?|"
         r"getting worse|for the last|an hour|mins?|minutes?|hours? ago|just now|just (?:got|had|started)|i'?m having|im having|i am having|is having|after (?:the|my) (?:iv|drip|session|injection|treatment|shot))\b",
@@ -1179,7 +1189,8 @@ def _food_explains(r: _Reading) -> bool:
 
 
 def _flowing(r: _Reading) -> str | None:
-    """Blood that keeps flowing, told by the flow: with blood named, or at the needle's place."""
+    """Blood that keeps flowing, told by the flow: with blood named, at the needle's place, or
+    through a dressing anywhere in the message."""
     for m in r.all(_FLOW):
         lo, hi = r.sentence(m.start())
         if r.within(_NOT_BLOOD, lo, hi) or not _counts(r, m, resolvable=True):
